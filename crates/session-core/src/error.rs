@@ -1,0 +1,90 @@
+//! The one error type of session-engines.
+
+use std::error::Error as StdError;
+
+/// A boxed error from a lower layer, kept whole so callers can inspect the cause.
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// What can go wrong with a session or a store.
+///
+/// Every variant that wraps a lower-level failure keeps it as its
+/// [`source`](std::error::Error::source), never as a string.
+///
+/// ```
+/// use session_core::{Error, MemoryStore, SessionManager};
+///
+/// let manager = SessionManager::new(MemoryStore::new());
+/// let mut session = manager.session(None);
+/// let err = session.insert("_auth_user_id", "1").unwrap_err();
+/// assert!(matches!(err, Error::ReservedKey(ref key) if key == "_auth_user_id"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A key starting with `_` was written through the public map API; such keys
+    /// belong to the framework (see [`crate::reserved`]).
+    #[error("session key `{0}` is reserved: keys starting with `_` belong to the framework")]
+    ReservedKey(String),
+
+    /// The session was deleted (e.g. by a concurrent logout) while this request
+    /// used it; saving it again would resurrect it. Django's `SessionInterrupted`;
+    /// web integrations answer HTTP 400.
+    #[error("the session was deleted before the request completed")]
+    Interrupted,
+
+    /// A store could not find a free key for a new session after several tries.
+    #[error("could not create a session: every generated key already existed")]
+    KeyExists,
+
+    /// Session data could not be encoded.
+    #[error("could not serialize the session data")]
+    Serialize(#[source] BoxError),
+
+    /// Stored bytes could not be decoded into session data.
+    #[error("could not deserialize the session data")]
+    Deserialize(#[source] BoxError),
+
+    /// A session key is malformed for this store (too short, bad characters, too long).
+    #[error("invalid session key")]
+    InvalidKey,
+
+    /// The signed cookie holding the session would be larger than browsers accept.
+    #[error("session cookie would be {size} bytes, over the {limit}-byte limit")]
+    CookieTooLarge {
+        /// The size the cookie would have had.
+        size: usize,
+        /// The limit it exceeds.
+        limit: usize,
+    },
+
+    /// The storage engine failed (I/O, database, network…).
+    #[error("{backend} backend error")]
+    Backend {
+        /// Which backend failed, e.g. `"sqlite"`, `"redis"`, `"file"`.
+        backend: &'static str,
+        /// The engine's own error.
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl Error {
+    /// Wraps an engine error as [`Error::Backend`].
+    ///
+    /// ```
+    /// use session_core::Error;
+    /// let io = std::io::Error::other("disk on fire");
+    /// let err = Error::backend("file", io);
+    /// assert_eq!(err.to_string(), "file backend error");
+    /// assert!(std::error::Error::source(&err).is_some());
+    /// ```
+    pub fn backend(backend: &'static str, source: impl Into<BoxError>) -> Self {
+        Error::Backend {
+            backend,
+            source: source.into(),
+        }
+    }
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,39 @@
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod config;
+mod data;
+mod error;
+pub mod expiry;
+pub mod key;
+mod manager;
+mod serializer;
+mod session;
+mod store;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+pub use config::{SameSite, SessionConfig};
+pub use data::{SessionData, reserved};
+pub use error::{BoxError, Error, Result};
+pub use expiry::Expiry;
+pub use manager::{CookieAction, MAX_COOKIE_VALUE_LEN, SessionManager, http_date};
+pub use serializer::{DjangoJson, Json, MessagePack, Serializer};
+pub use session::{Reserved, Session, TEST_COOKIE_NAME, TEST_COOKIE_VALUE};
+pub use store::{CREATE_ATTEMPTS, ClearExpired, MemoryStore, Record, SessionStore};
+
+/// The first 8 characters of a session key, for logs: enough to correlate, useless as a
+/// credential.
+///
+/// ```
+/// assert_eq!(session_core::key_prefix("abcdefghijklmnop"), "abcdefgh…");
+/// assert_eq!(session_core::key_prefix("abc"), "abc");
+/// ```
+pub fn key_prefix(key: &str) -> String {
+    match key.char_indices().nth(8) {
+        Some((i, _)) => format!("{}…", &key[..i]),
+        None => key.to_owned(),
+    }
+}

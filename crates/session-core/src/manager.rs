@@ -1,0 +1,349 @@
+//! The manager (store + serializer + config) and the response decision.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+use crate::{Json, Result, SameSite, Serializer, Session, SessionConfig, SessionStore};
+
+/// The longest cookie value a session will even look at; longer ones start a fresh session.
+pub const MAX_COOKIE_VALUE_LEN: usize = 8192;
+
+/// Everything sessions need, shared by all requests: a store, a serializer and the
+/// configuration. Cheap to clone (one `Arc`).
+///
+/// ```
+/// use session_core::{MemoryStore, MessagePack, SessionConfig, SessionManager};
+///
+/// let manager = SessionManager::new(MemoryStore::new())
+///     .with_serializer(MessagePack)
+///     .with_config(SessionConfig::default().with_cookie_secure(true));
+/// assert!(manager.config().cookie_secure);
+/// ```
+#[derive(Clone)]
+pub struct SessionManager {
+    inner: Arc<Inner>,
+}
+
+#[derive(Clone)]
+struct Inner {
+    store: Arc<dyn SessionStore>,
+    serializer: Arc<dyn Serializer>,
+    config: SessionConfig,
+}
+
+impl std::fmt::Debug for SessionManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionManager")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionManager {
+    /// A manager over `store`, with the [`Json`] serializer and Django's default config.
+    ///
+    /// ```
+    /// let manager = session_core::SessionManager::new(session_core::MemoryStore::new());
+    /// assert_eq!(manager.config().cookie_name, "sessionid");
+    /// ```
+    pub fn new(store: impl SessionStore + 'static) -> Self {
+        SessionManager {
+            inner: Arc::new(Inner {
+                store: Arc::new(store),
+                serializer: Arc::new(Json),
+                config: SessionConfig::default(),
+            }),
+        }
+    }
+
+    fn map(self, f: impl FnOnce(&mut Inner)) -> Self {
+        let mut inner = Arc::unwrap_or_clone(self.inner);
+        f(&mut inner);
+        SessionManager {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// Uses `serializer` for session data.
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, MessagePack, SessionManager};
+    /// let manager = SessionManager::new(MemoryStore::new()).with_serializer(MessagePack);
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn with_serializer(self, serializer: impl Serializer + 'static) -> Self {
+        self.map(|i| i.serializer = Arc::new(serializer))
+    }
+
+    /// Uses `config` for cookies and saving.
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionConfig, SessionManager};
+    /// let config = SessionConfig::default().with_save_every_request(true);
+    /// let manager = SessionManager::new(MemoryStore::new()).with_config(config);
+    /// assert!(manager.config().save_every_request);
+    /// ```
+    #[must_use]
+    pub fn with_config(self, config: SessionConfig) -> Self {
+        self.map(|i| i.config = config)
+    }
+
+    /// The store.
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionManager, SessionStore};
+    /// let manager = SessionManager::new(MemoryStore::new());
+    /// assert!(!manager.store().exists("nosuchkey")?);
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn store(&self) -> &dyn SessionStore {
+        &*self.inner.store
+    }
+
+    /// The serializer.
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionData, SessionManager};
+    /// let manager = SessionManager::new(MemoryStore::new());
+    /// assert_eq!(manager.serializer().to_bytes(&SessionData::new())?, b"{}");
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn serializer(&self) -> &dyn Serializer {
+        &*self.inner.serializer
+    }
+
+    /// The configuration.
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionManager};
+    /// assert!(SessionManager::new(MemoryStore::new()).config().cookie_http_only);
+    /// ```
+    pub fn config(&self) -> &SessionConfig {
+        &self.inner.config
+    }
+
+    /// The session for a request, from the value of its session cookie (if any). Nothing is
+    /// loaded yet. Values shorter than 8 characters (or absurdly long) are ignored, as in
+    /// Django.
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionManager};
+    /// let manager = SessionManager::new(MemoryStore::new());
+    /// assert_eq!(manager.session(Some("short")).key(), None);
+    /// assert_eq!(manager.session(Some("longenough")).key(), Some("longenough"));
+    /// ```
+    pub fn session(&self, cookie: Option<&str>) -> Session {
+        let key = cookie
+            .filter(|c| (crate::key::MIN_LEN..=MAX_COOKIE_VALUE_LEN).contains(&c.len()))
+            .map(str::to_owned);
+        Session::new(self.clone(), key)
+    }
+
+    /// Django's `SessionMiddleware.process_response`, without a web framework: saves the
+    /// session if needed and says which cookie to send.
+    ///
+    /// - a session cookie came in (`had_cookie`) and the session is now empty (flushed, or
+    ///   its key was unknown and nothing was stored): delete the cookie;
+    /// - else, when the session is modified (or `save_every_request`), not empty, and
+    ///   `status < 500`: save it and set the cookie, with `Max-Age`/`expires` from its
+    ///   expiry (none for browser-close sessions);
+    /// - `Vary: Cookie` whenever the session was accessed or a cookie is set or deleted.
+    ///
+    /// A session deleted meanwhile gives [`Error::Interrupted`](crate::Error::Interrupted):
+    /// answer HTTP 400.
+    ///
+    /// ```
+    /// use session_core::{CookieAction, MemoryStore, SessionManager};
+    ///
+    /// let manager = SessionManager::new(MemoryStore::new());
+    /// let mut session = manager.session(None);
+    /// session.insert("has_commented", true)?;
+    /// let action = manager.finish(&mut session, 200, false)?;
+    /// let header = manager.set_cookie_header(&action).unwrap();
+    /// assert!(header.starts_with(&format!("sessionid={}; expires=", session.key().unwrap())));
+    /// assert!(header.ends_with("; HttpOnly; Max-Age=1209600; Path=/; SameSite=Lax"));
+    /// assert!(action.vary_cookie());
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn finish(&self, session: &mut Session, status: u16, had_cookie: bool) -> Result<CookieAction> {
+        let config = self.config();
+        let empty = session.is_empty_for_response();
+        if had_cookie && empty {
+            return Ok(CookieAction::Delete { vary_cookie: true });
+        }
+        if (session.is_modified() || config.save_every_request) && !empty && status < 500 {
+            let max_age = if session.expire_at_browser_close()? {
+                None
+            } else {
+                Some(session.expiry_age()?)
+            };
+            session.save()?;
+            let value = session.key().unwrap_or_default().to_owned();
+            return Ok(CookieAction::Set {
+                value,
+                max_age,
+                expires: max_age.map(|age| SystemTime::now() + age),
+                vary_cookie: true,
+            });
+        }
+        Ok(CookieAction::None {
+            vary_cookie: session.is_accessed(),
+        })
+    }
+
+    /// The `Set-Cookie` header value for `action` under this manager's config; `None` when
+    /// no cookie is sent. See [`CookieAction::set_cookie_header`].
+    ///
+    /// ```
+    /// use session_core::{CookieAction, MemoryStore, SessionManager};
+    /// let manager = SessionManager::new(MemoryStore::new());
+    /// let header = manager.set_cookie_header(&CookieAction::Delete { vary_cookie: true });
+    /// assert_eq!(
+    ///     header.as_deref(),
+    ///     Some(r#"sessionid=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=Lax"#)
+    /// );
+    /// ```
+    pub fn set_cookie_header(&self, action: &CookieAction) -> Option<String> {
+        action.set_cookie_header(self.config())
+    }
+}
+
+/// What the response must do with the session cookie; the result of
+/// [`SessionManager::finish`].
+///
+/// ```
+/// use session_core::CookieAction;
+/// let action = CookieAction::None { vary_cookie: false };
+/// assert!(!action.vary_cookie());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CookieAction {
+    /// Send no cookie.
+    None {
+        /// Add `Vary: Cookie` (the session was read).
+        vary_cookie: bool,
+    },
+    /// Set the session cookie.
+    Set {
+        /// The cookie value: the session key (or the signed session, for cookie stores).
+        value: String,
+        /// `Max-Age`; `None` for a browser-session cookie.
+        max_age: Option<Duration>,
+        /// `expires`, matching `max_age`.
+        expires: Option<SystemTime>,
+        /// Always `true`: a response that sets a session cookie varies on `Cookie`.
+        vary_cookie: bool,
+    },
+    /// Delete the session cookie (same name, path, domain and SameSite).
+    Delete {
+        /// Always `true`.
+        vary_cookie: bool,
+    },
+}
+
+impl CookieAction {
+    /// Whether the response must carry `Vary: Cookie`.
+    ///
+    /// ```
+    /// assert!(session_core::CookieAction::Delete { vary_cookie: true }.vary_cookie());
+    /// ```
+    pub fn vary_cookie(&self) -> bool {
+        match *self {
+            CookieAction::None { vary_cookie }
+            | CookieAction::Set { vary_cookie, .. }
+            | CookieAction::Delete { vary_cookie } => vary_cookie,
+        }
+    }
+
+    /// The `Set-Cookie` header value, byte for byte what Django's `SessionMiddleware`
+    /// writes (attributes in Python's sorted order); `None` for [`CookieAction::None`].
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use session_core::{CookieAction, SessionConfig};
+    ///
+    /// let action = CookieAction::Set {
+    ///     value: "abc12345".into(),
+    ///     max_age: Some(Duration::from_secs(1_209_600)),
+    ///     expires: Some(UNIX_EPOCH + Duration::from_secs(1_701_209_600)),
+    ///     vary_cookie: true,
+    /// };
+    /// assert_eq!(
+    ///     action.set_cookie_header(&SessionConfig::default()).unwrap(),
+    ///     "sessionid=abc12345; expires=Tue, 28 Nov 2023 22:13:20 GMT; HttpOnly; \
+    ///      Max-Age=1209600; Path=/; SameSite=Lax"
+    /// );
+    /// ```
+    pub fn set_cookie_header(&self, config: &SessionConfig) -> Option<String> {
+        let name = &config.cookie_name;
+        let mut out = match self {
+            CookieAction::None { .. } => return None,
+            CookieAction::Set { value, .. } if value.is_empty() => format!("{name}=\"\""),
+            CookieAction::Set { value, .. } => format!("{name}={value}"),
+            CookieAction::Delete { .. } => format!("{name}=\"\""),
+        };
+        if let Some(domain) = &config.cookie_domain {
+            out.push_str("; Domain=");
+            out.push_str(domain);
+        }
+        match self {
+            CookieAction::Set {
+                max_age, expires, ..
+            } => {
+                if let Some(expires) = expires {
+                    out.push_str("; expires=");
+                    out.push_str(&http_date(*expires));
+                }
+                if config.cookie_http_only {
+                    out.push_str("; HttpOnly");
+                }
+                if let Some(age) = max_age {
+                    out.push_str(&format!("; Max-Age={}", age.as_secs()));
+                }
+            }
+            _ => out.push_str("; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0"),
+        }
+        out.push_str("; Path=");
+        out.push_str(&config.cookie_path);
+        if let Some(same_site) = config.cookie_same_site {
+            out.push_str("; SameSite=");
+            out.push_str(same_site.as_str());
+        }
+        let secure = match self {
+            CookieAction::Set { .. } => config.cookie_secure,
+            // Django's delete_cookie: Secure only where browsers demand it.
+            _ => {
+                name.starts_with("__Secure-")
+                    || name.starts_with("__Host-")
+                    || config.cookie_same_site == Some(SameSite::None)
+            }
+        };
+        if secure {
+            out.push_str("; Secure");
+        }
+        Some(out)
+    }
+}
+
+/// An HTTP date as Django's `http_date` writes it: `Tue, 28 Nov 2023 22:13:20 GMT`.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// assert_eq!(session_core::http_date(t), "Tue, 14 Nov 2023 22:13:20 GMT");
+/// ```
+pub fn http_date(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let dt = OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    dt.format(format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    ))
+    .unwrap_or_default()
+}
