@@ -58,7 +58,9 @@ pub fn generate() -> String {
 /// ```
 pub fn is_well_formed(key: &str) -> bool {
     (MIN_LEN..=MAX_LEN).contains(&key.len())
-        && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 /// [`is_well_formed`] as a `Result`, for stores that want to return [`Error::InvalidKey`].

@@ -169,7 +169,12 @@ impl SessionManager {
     /// assert!(action.vary_cookie());
     /// # Ok::<(), session_core::Error>(())
     /// ```
-    pub fn finish(&self, session: &mut Session, status: u16, had_cookie: bool) -> Result<CookieAction> {
+    pub fn finish(
+        &self,
+        session: &mut Session,
+        status: u16,
+        had_cookie: bool,
+    ) -> Result<CookieAction> {
         let config = self.config();
         let empty = session.is_empty_for_response();
         if had_cookie && empty {

@@ -574,7 +574,9 @@ impl Session {
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn expiry(&mut self) -> Result<Expiry> {
-        Ok(Expiry::from_value(self.read()?.get(reserved::SESSION_EXPIRY)))
+        Ok(Expiry::from_value(
+            self.read()?.get(reserved::SESSION_EXPIRY),
+        ))
     }
 
     /// Time left until the session expires if saved now (Django's `get_expiry_age`).

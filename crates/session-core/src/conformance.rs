@@ -1,0 +1,639 @@
+//! The store-conformance suite: every duty of the [`SessionStore`] contract as a plain
+//! `check_*` function, and [`conformance_tests!`](crate::conformance_tests) to stamp out one
+//! named `#[test]` per check.
+//!
+//! Every backend crate runs it with one macro call per configuration; a third-party store
+//! runs it the same way:
+//!
+//! ```
+//! session_core::conformance_tests!(memory, session_core::MemoryStore::new(), clear_expired);
+//! ```
+//!
+//! The checks panic (they are test bodies) with a message naming the broken duty.
+//!
+//! Groups, chosen by the macro's last argument:
+//! - *(none)*: server-side stores — every store and session check;
+//! - `clear_expired`: the same plus the [`ClearExpired`] checks;
+//! - `text_only` / `clear_expired, text_only`: for stores that can only keep UTF-8 payloads
+//!   (Django's `django_session` table); skips the binary-payload check;
+//! - `client_side`: stores that keep the data in the key itself (signed cookies): no
+//!   `exists`, no revocation, no uniqueness of equal payloads, no store-side expiry.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use serde_json::json;
+
+use crate::{ClearExpired, Error, Expiry, Record, SessionManager, SessionStore, key, reserved};
+
+fn live(data: &[u8]) -> Record {
+    Record::new(data.to_vec(), SystemTime::now() + Duration::from_secs(3600))
+}
+
+fn past(data: &[u8]) -> Record {
+    Record::new(data.to_vec(), SystemTime::now() - Duration::from_secs(3600))
+}
+
+/// Keys an attacker might send. Stores must treat each as unknown and never act on it.
+pub const HOSTILE_KEYS: &[&str] = &[
+    "",
+    "1",
+    "abcdefg",
+    "../x",
+    "../../../../../../etc/passwd",
+    "a/b/cdefghijkl",
+    "a\\b\\cdefghijkl",
+    "abcdefgh\0ijklmnop",
+    "sessionid'; DROP TABLE django_session; --",
+    "ÅÄÖåäöabcdefgh",
+    "ABCDEFGHIJKLMNOP",
+    "*",
+    "abcdefgh*",
+    "%2e%2e%2fabcdefgh",
+];
+
+fn long_key() -> String {
+    "a".repeat(10 * 1024)
+}
+
+// ----------------------------------------------------------------------------------------
+// Store duties
+
+/// `load` of a never-issued key is `None`, and `exists` is false.
+pub fn check_load_unknown_is_none<S: SessionStore>(store: S) {
+    let key = key::generate();
+    assert_eq!(
+        store.load(&key).expect("load"),
+        None,
+        "unknown key must load None"
+    );
+    assert!(
+        !store.exists(&key).expect("exists"),
+        "unknown key must not exist"
+    );
+}
+
+/// `load` never creates anything: afterwards the key still does not exist and a `save`
+/// under it is refused.
+pub fn check_load_creates_nothing<S: SessionStore>(store: S) {
+    let key = key::generate();
+    let _ = store.load(&key).expect("load");
+    assert!(
+        !store.exists(&key).expect("exists"),
+        "load created a record"
+    );
+    assert!(
+        matches!(store.save(&key, &live(b"{}")), Err(Error::Interrupted)),
+        "save under a key that was only loaded must be Interrupted"
+    );
+    assert_eq!(store.load(&key).expect("load"), None);
+}
+
+/// `create` stores the bytes under a fresh well-formed key that then loads and exists.
+pub fn check_create_then_load<S: SessionStore>(store: S) {
+    let key = store.create(&live(b"{\"a\":1}")).expect("create");
+    assert!(
+        key::is_well_formed(&key),
+        "generated key {key:?} is not well formed"
+    );
+    assert_eq!(
+        store.load(&key).expect("load").as_deref(),
+        Some(&b"{\"a\":1}"[..])
+    );
+    assert!(store.exists(&key).expect("exists"));
+}
+
+/// Two creates give two keys, each with its own data.
+pub fn check_create_never_overwrites<S: SessionStore>(store: S) {
+    let a = store.create(&live(b"\"a\"")).expect("create a");
+    let b = store.create(&live(b"\"b\"")).expect("create b");
+    assert_ne!(a, b);
+    assert_eq!(
+        store.load(&a).expect("load").as_deref(),
+        Some(&b"\"a\""[..])
+    );
+    assert_eq!(
+        store.load(&b).expect("load").as_deref(),
+        Some(&b"\"b\""[..])
+    );
+}
+
+/// 2 threads × 10,000 creates give 20,000 distinct keys, all loadable.
+pub fn check_concurrent_creates_are_distinct<S: SessionStore + 'static>(store: S) {
+    const PER_THREAD: usize = 10_000;
+    let store = Arc::new(store);
+    let threads: Vec<_> = (0..2)
+        .map(|t| {
+            let store = Arc::clone(&store);
+            std::thread::spawn(move || {
+                (0..PER_THREAD)
+                    .map(|i| {
+                        store
+                            .create(&live(format!("[{t},{i}]").as_bytes()))
+                            .expect("create")
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut all = HashSet::new();
+    for t in threads {
+        for key in t.join().expect("create thread panicked") {
+            assert!(all.insert(key), "two creates returned the same key");
+        }
+    }
+    assert_eq!(all.len(), 2 * PER_THREAD);
+    let sample = all.iter().next().expect("keys");
+    assert!(store.load(sample).expect("load").is_some());
+}
+
+/// `save` replaces the data of a live session and returns the same key.
+pub fn check_save_updates<S: SessionStore>(store: S) {
+    let key = store.create(&live(b"1")).expect("create");
+    let sent = store.save(&key, &live(b"2")).expect("save");
+    assert_eq!(sent, key, "a server-side store keeps the key on save");
+    assert_eq!(store.load(&key).expect("load").as_deref(), Some(&b"2"[..]));
+}
+
+/// `save` of a deleted session is `Interrupted` and writes nothing (no resurrection).
+pub fn check_save_of_deleted_is_interrupted<S: SessionStore>(store: S) {
+    let key = store.create(&live(b"1")).expect("create");
+    store.delete(&key).expect("delete");
+    assert!(matches!(
+        store.save(&key, &live(b"2")),
+        Err(Error::Interrupted)
+    ));
+    assert_eq!(
+        store.load(&key).expect("load"),
+        None,
+        "save resurrected a deleted session"
+    );
+    assert!(!store.exists(&key).expect("exists"));
+}
+
+/// `save` under a key that was never issued is `Interrupted` and creates nothing.
+pub fn check_save_of_unknown_is_interrupted<S: SessionStore>(store: S) {
+    let key = key::generate();
+    assert!(matches!(
+        store.save(&key, &live(b"2")),
+        Err(Error::Interrupted)
+    ));
+    assert_eq!(store.load(&key).expect("load"), None);
+}
+
+/// `save` of an expired session is `Interrupted`: an expired session is gone.
+pub fn check_save_of_expired_is_interrupted<S: SessionStore>(store: S) {
+    let key = store.create(&past(b"1")).expect("create expired");
+    assert!(matches!(
+        store.save(&key, &live(b"2")),
+        Err(Error::Interrupted)
+    ));
+    assert_eq!(store.load(&key).expect("load"), None);
+}
+
+/// `delete` removes the session; deleting an unknown key is fine.
+pub fn check_delete<S: SessionStore>(store: S) {
+    let key = store.create(&live(b"1")).expect("create");
+    let other = store.create(&live(b"2")).expect("create");
+    store.delete(&key).expect("delete");
+    assert_eq!(store.load(&key).expect("load"), None);
+    assert!(!store.exists(&key).expect("exists"));
+    store.delete(&key).expect("deleting twice is fine");
+    store
+        .delete(&key::generate())
+        .expect("deleting an unknown key is fine");
+    assert_eq!(
+        store.load(&other).expect("load").as_deref(),
+        Some(&b"2"[..]),
+        "delete hit another session"
+    );
+}
+
+/// A record whose expiry has passed never loads and does not exist.
+pub fn check_expired_never_loads<S: SessionStore>(store: S) {
+    let key = store.create(&past(b"1")).expect("create");
+    assert_eq!(store.load(&key).expect("load"), None);
+    assert!(!store.exists(&key).expect("exists"));
+    let live_key = store.create(&live(b"1")).expect("create");
+    store
+        .save(&live_key, &past(b"2"))
+        .expect("save with a past expiry");
+    assert_eq!(
+        store.load(&live_key).expect("load"),
+        None,
+        "a record saved already expired loaded"
+    );
+}
+
+/// A 1 MB session round-trips byte for byte.
+pub fn check_large_session_round_trip<S: SessionStore>(store: S) {
+    let big: Vec<u8> = format!("{{\"blob\":\"{}\"}}", "x".repeat(1 << 20)).into_bytes();
+    let key = store.create(&live(&big)).expect("create 1 MB");
+    assert_eq!(store.load(&key).expect("load").as_deref(), Some(&big[..]));
+    let mut bigger = big.clone();
+    bigger.extend_from_slice(b"   ");
+    store.save(&key, &live(&bigger)).expect("save 1 MB");
+    assert_eq!(
+        store.load(&key).expect("load").as_deref(),
+        Some(&bigger[..])
+    );
+}
+
+/// Arbitrary bytes (NUL, invalid UTF-8, every byte value) round-trip: MessagePack payloads
+/// are binary.
+pub fn check_binary_payload<S: SessionStore>(store: S) {
+    let bytes: Vec<u8> = (0..=255u8).chain([0, 0, 0xff, 0xfe]).collect();
+    let key = store.create(&live(&bytes)).expect("create binary");
+    assert_eq!(store.load(&key).expect("load").as_deref(), Some(&bytes[..]));
+    let empty = store.create(&live(b"")).expect("create empty payload");
+    assert_eq!(store.load(&empty).expect("load").as_deref(), Some(&b""[..]));
+}
+
+/// Hostile keys (traversal, separators, NUL, SQL, non-ASCII, 10 KB) are unknown: every
+/// operation on them returns `None`/`false`/an error, never touches another session, and
+/// creates nothing.
+pub fn check_hostile_keys<S: SessionStore>(store: S) {
+    let victim = store.create(&live(b"victim")).expect("create");
+    let long = long_key();
+    for key in HOSTILE_KEYS.iter().copied().chain([long.as_str()]) {
+        assert_eq!(
+            store
+                .load(key)
+                .expect("load of a hostile key must not fail"),
+            None,
+            "{key:?}"
+        );
+        assert!(!store.exists(key).unwrap_or(false), "{key:?} exists");
+        let _ = store.delete(key);
+        assert!(
+            store.save(key, &live(b"evil")).is_err(),
+            "save under {key:?} succeeded"
+        );
+        assert_eq!(store.load(key).expect("load"), None, "{key:?} was created");
+    }
+    assert_eq!(
+        store.load(&victim).expect("load").as_deref(),
+        Some(&b"victim"[..])
+    );
+}
+
+// ----------------------------------------------------------------------------------------
+// ClearExpired duties
+
+/// `clear_expired` removes exactly the expired sessions and counts them.
+pub fn check_clear_expired<S: ClearExpired>(store: S) {
+    let old1 = store.create(&past(b"1")).expect("create");
+    let old2 = store.create(&past(b"2")).expect("create");
+    let fresh = store.create(&live(b"3")).expect("create");
+    assert_eq!(store.clear_expired().expect("clear_expired"), 2);
+    assert_eq!(
+        store.load(&fresh).expect("load").as_deref(),
+        Some(&b"3"[..])
+    );
+    assert_eq!(store.load(&old1).expect("load"), None);
+    assert_eq!(store.load(&old2).expect("load"), None);
+    assert_eq!(store.clear_expired().expect("clear_expired again"), 0);
+}
+
+// ----------------------------------------------------------------------------------------
+// Session behaviour over the store (Django's SessionTestsMixin)
+
+fn manager<S: SessionStore + 'static>(store: S) -> (SessionManager, Arc<S>) {
+    let store = Arc::new(store);
+    (SessionManager::new(Arc::clone(&store)), store)
+}
+
+fn saved_key(session: &crate::Session) -> String {
+    session.key().expect("a saved session has a key").to_owned()
+}
+
+/// A new session is neither modified nor accessed, and is empty.
+pub fn check_session_new_is_clean<S: SessionStore + 'static>(store: S) {
+    let (manager, _) = manager(store);
+    let mut session = manager.session(None);
+    assert!(!session.is_modified() && !session.is_accessed());
+    assert!(session.is_empty().expect("is_empty"));
+}
+
+/// Saved data loads back through a new session for the same cookie.
+pub fn check_session_save_and_reload<S: SessionStore + 'static>(store: S) {
+    let (manager, _) = manager(store);
+    let mut session = manager.session(None);
+    session.insert("member_id", 7).expect("insert");
+    session
+        .insert("cart", json!([1, 2, {"sku": "Zoë ☃"}]))
+        .expect("insert");
+    session.save().expect("save");
+    let mut again = manager.session(Some(&saved_key(&session)));
+    assert_eq!(again.get::<i64>("member_id").expect("get"), Some(7));
+    assert_eq!(
+        again.get_value("cart").expect("get").cloned(),
+        Some(json!([1, 2, {"sku": "Zoë ☃"}]))
+    );
+    assert!(!again.is_modified());
+}
+
+/// A key the store does not know is never adopted: the session starts empty and a save
+/// creates a fresh key (no session fixation), and nothing is stored under the client's key.
+pub fn check_session_unknown_key_not_adopted<S: SessionStore + 'static>(store: S) {
+    let (manager, store) = manager(store);
+    for client_key in [key::generate(), "12345678".to_owned(), "x".repeat(40)] {
+        let mut session = manager.session(Some(&client_key));
+        assert!(session.is_empty().expect("is_empty"));
+        session.insert("a", 1).expect("insert");
+        session.save().expect("save");
+        let new_key = saved_key(&session);
+        assert_ne!(new_key, client_key, "the client's key was adopted");
+        assert_eq!(store.load(&client_key).expect("load"), None);
+    }
+}
+
+/// Invalid keys ("", "1", 7 chars) are dropped at once; saving makes a new key.
+pub fn check_session_invalid_key_not_adopted<S: SessionStore + 'static>(store: S) {
+    let (manager, _) = manager(store);
+    for bad in ["", "1", "1234567"] {
+        let mut session = manager.session(Some(bad));
+        assert_eq!(session.key(), None, "{bad:?} kept");
+        session.insert("a", 1).expect("insert");
+        session.save().expect("save");
+        assert_ne!(session.key(), Some(bad));
+    }
+}
+
+/// `flush` deletes the record, forgets the key and marks the session accessed+modified.
+pub fn check_session_flush<S: SessionStore + 'static>(store: S) {
+    let (manager, store) = manager(store);
+    let mut session = manager.session(None);
+    session.insert("member_id", 1).expect("insert");
+    session.save().expect("save");
+    let key = saved_key(&session);
+    let mut session = manager.session(Some(&key));
+    session.flush().expect("flush");
+    assert_eq!(session.key(), None);
+    assert!(session.is_accessed() && session.is_modified());
+    assert!(session.is_empty().expect("is_empty"));
+    assert_eq!(
+        store.load(&key).expect("load"),
+        None,
+        "flush left the record"
+    );
+}
+
+/// `cycle_key` moves the data to a new key and deletes the old record — also when the
+/// session was not loaded before cycling.
+pub fn check_session_cycle_key<S: SessionStore + 'static>(store: S) {
+    let (manager, store) = manager(store);
+    let mut session = manager.session(None);
+    session.insert("cart", json!([1, 2])).expect("insert");
+    session.save().expect("save");
+    let old = saved_key(&session);
+
+    let mut fresh = manager.session(Some(&old)); // never loaded
+    fresh.cycle_key().expect("cycle_key");
+    let new = saved_key(&fresh);
+    assert_ne!(new, old);
+    assert!(fresh.is_modified());
+    assert_eq!(
+        store.load(&old).expect("load"),
+        None,
+        "old record survived cycle_key"
+    );
+    assert_eq!(
+        fresh.get_value("cart").expect("get").cloned(),
+        Some(json!([1, 2]))
+    );
+    fresh.save().expect("save");
+    let mut reloaded = manager.session(Some(&new));
+    assert_eq!(
+        reloaded.get_value("cart").expect("get").cloned(),
+        Some(json!([1, 2]))
+    );
+}
+
+/// A save after a concurrent logout is `Interrupted`, and the session stays gone.
+pub fn check_session_concurrent_logout_not_resurrected<S: SessionStore + 'static>(store: S) {
+    let (manager, store) = manager(store);
+    let mut login = manager.session(None);
+    login.insert("member_id", 1).expect("insert");
+    login.save().expect("save");
+    let key = saved_key(&login);
+
+    let mut request_a = manager.session(Some(&key));
+    let mut request_b = manager.session(Some(&key));
+    request_a.load().expect("load");
+    request_b.load().expect("load");
+    request_a.flush().expect("logout");
+    request_b.insert("has_commented", true).expect("insert");
+    assert!(matches!(request_b.save(), Err(Error::Interrupted)));
+    assert_eq!(
+        store.load(&key).expect("load"),
+        None,
+        "the logged-out session came back"
+    );
+    let mut later = manager.session(Some(&key));
+    assert!(later.is_empty().expect("is_empty"));
+}
+
+/// A session saved with an expiry in the past does not load.
+pub fn check_session_past_expiry_does_not_load<S: SessionStore + 'static>(store: S) {
+    let (manager, _) = manager(store);
+    let mut session = manager.session(None);
+    session.insert("a", 1).expect("insert");
+    session
+        .set_expiry(Expiry::At(SystemTime::now() - Duration::from_secs(10)))
+        .expect("set_expiry");
+    session.save().expect("save");
+    let mut again = manager.session(Some(&saved_key(&session)));
+    assert!(
+        again.is_empty().expect("is_empty"),
+        "an expired session loaded"
+    );
+}
+
+/// A custom idle expiry survives the round trip (as Django stores it).
+pub fn check_session_custom_expiry_round_trip<S: SessionStore + 'static>(store: S) {
+    let (manager, _) = manager(store);
+    let mut session = manager.session(None);
+    session
+        .set_expiry(Expiry::Idle(Duration::from_secs(300)))
+        .expect("set_expiry");
+    session.save().expect("save");
+    let mut again = manager.session(Some(&saved_key(&session)));
+    assert_eq!(
+        again.expiry().expect("expiry"),
+        Expiry::Idle(Duration::from_secs(300))
+    );
+    assert_eq!(
+        again
+            .get_value(reserved::SESSION_EXPIRY)
+            .expect("get")
+            .cloned(),
+        Some(json!(300))
+    );
+}
+
+/// Undecodable stored data loads as an empty session, without an error to the caller.
+pub fn check_session_corrupt_data_loads_empty<S: SessionStore + 'static>(store: S) {
+    let (manager, store) = manager(store);
+    let key = store.create(&live(b"this is not json {")).expect("create");
+    let mut session = manager.session(Some(&key));
+    assert!(
+        session
+            .is_empty()
+            .expect("corrupt data must not be an error")
+    );
+}
+
+/// Loading an unknown key creates no record (no record-creation DoS); the key is not reused.
+pub fn check_session_load_unknown_creates_nothing<S: SessionStore + 'static>(store: S) {
+    let (manager, store) = manager(store);
+    let client_key = key::generate();
+    let mut session = manager.session(Some(&client_key));
+    assert_eq!(session.get::<i32>("a").expect("get"), None);
+    assert_eq!(session.key(), None);
+    assert!(!store.exists(&client_key).expect("exists"));
+}
+
+/// Client-side variant of [`check_create_then_load`]: the key is the data, so it need not
+/// be a generated key and `exists` is not asked.
+pub fn check_create_then_load_client_side<S: SessionStore>(store: S) {
+    let key = store.create(&live(b"{\"a\":1}")).expect("create");
+    assert_eq!(
+        store.load(&key).expect("load").as_deref(),
+        Some(&b"{\"a\":1}"[..])
+    );
+    let sent = store.save(&key, &live(b"{\"a\":2}")).expect("save");
+    assert_eq!(
+        store.load(&sent).expect("load").as_deref(),
+        Some(&b"{\"a\":2}"[..])
+    );
+}
+
+/// Client-side variant of [`check_hostile_keys`]: every hostile value loads `None`.
+pub fn check_hostile_keys_client_side<S: SessionStore>(store: S) {
+    let long = long_key();
+    for key in HOSTILE_KEYS.iter().copied().chain([long.as_str()]) {
+        assert_eq!(
+            store
+                .load(key)
+                .expect("load of a hostile key must not fail"),
+            None,
+            "{key:?}"
+        );
+        let _ = store.delete(key);
+    }
+}
+
+/// Client-side variant of [`check_session_cycle_key`]: a new key with the same data.
+pub fn check_session_cycle_key_client_side<S: SessionStore + 'static>(store: S) {
+    let (manager, _) = manager(store);
+    let mut session = manager.session(None);
+    session.insert("cart", json!([1, 2])).expect("insert");
+    session.save().expect("save");
+    let old = saved_key(&session);
+    let mut fresh = manager.session(Some(&old));
+    fresh.cycle_key().expect("cycle_key");
+    assert!(fresh.is_modified());
+    assert_eq!(
+        fresh.get_value("cart").expect("get").cloned(),
+        Some(json!([1, 2]))
+    );
+    fresh.save().expect("save");
+    let mut reloaded = manager.session(Some(&saved_key(&fresh)));
+    assert_eq!(
+        reloaded.get_value("cart").expect("get").cloned(),
+        Some(json!([1, 2]))
+    );
+}
+
+/// Client-side variant of [`check_session_flush`]: the key is forgotten and the data gone.
+pub fn check_session_flush_client_side<S: SessionStore + 'static>(store: S) {
+    let (manager, _) = manager(store);
+    let mut session = manager.session(None);
+    session.insert("member_id", 1).expect("insert");
+    session.save().expect("save");
+    let mut session = manager.session(Some(&saved_key(&session)));
+    session.flush().expect("flush");
+    assert_eq!(session.key(), None);
+    assert!(session.is_accessed() && session.is_modified());
+    assert!(session.is_empty().expect("is_empty"));
+}
+
+/// Stamps out one `#[test]` per conformance check, in a module named `$module`.
+///
+/// `$store` is evaluated once per test (inside the module, which has `use super::*;`).
+/// See the [`conformance`](crate::conformance) module for the groups.
+///
+/// ```
+/// session_core::conformance_tests!(memory_store, session_core::MemoryStore::new(), clear_expired);
+/// ```
+#[macro_export]
+macro_rules! conformance_tests {
+    ($module:ident, $store:expr) => {
+        $crate::conformance_tests!(@server $module, $store; [check_binary_payload] []);
+    };
+    ($module:ident, $store:expr, clear_expired) => {
+        $crate::conformance_tests!(@server $module, $store; [check_binary_payload] [check_clear_expired]);
+    };
+    ($module:ident, $store:expr, text_only) => {
+        $crate::conformance_tests!(@server $module, $store; [] []);
+    };
+    ($module:ident, $store:expr, clear_expired, text_only) => {
+        $crate::conformance_tests!(@server $module, $store; [] [check_clear_expired]);
+    };
+    ($module:ident, $store:expr, client_side) => {
+        $crate::conformance_tests!(@emit $module, $store; [] [] (
+            check_load_unknown_is_none,
+            check_create_then_load_client_side,
+            check_binary_payload,
+            check_hostile_keys_client_side,
+            check_session_new_is_clean,
+            check_session_save_and_reload,
+            check_session_unknown_key_not_adopted,
+            check_session_invalid_key_not_adopted,
+            check_session_past_expiry_does_not_load,
+            check_session_custom_expiry_round_trip,
+            check_session_corrupt_data_loads_empty,
+            check_session_cycle_key_client_side,
+            check_session_flush_client_side
+        ));
+    };
+    (@server $module:ident, $store:expr; [$($extra:ident),*] [$($clear:ident),*]) => {
+        $crate::conformance_tests!(@emit $module, $store; [$($extra),*] [$($clear),*] (
+            check_load_unknown_is_none,
+            check_load_creates_nothing,
+            check_create_then_load,
+            check_create_never_overwrites,
+            check_concurrent_creates_are_distinct,
+            check_save_updates,
+            check_save_of_deleted_is_interrupted,
+            check_save_of_unknown_is_interrupted,
+            check_save_of_expired_is_interrupted,
+            check_delete,
+            check_expired_never_loads,
+            check_large_session_round_trip,
+            check_hostile_keys,
+            check_session_new_is_clean,
+            check_session_save_and_reload,
+            check_session_unknown_key_not_adopted,
+            check_session_invalid_key_not_adopted,
+            check_session_flush,
+            check_session_cycle_key,
+            check_session_concurrent_logout_not_resurrected,
+            check_session_past_expiry_does_not_load,
+            check_session_custom_expiry_round_trip,
+            check_session_corrupt_data_loads_empty,
+            check_session_load_unknown_creates_nothing
+        ));
+    };
+    (@emit $module:ident, $store:expr; [$($extra:ident),*] [$($clear:ident),*] ($($check:ident),*)) => {
+        #[allow(unused_imports)]
+        mod $module {
+            use super::*;
+            $(#[test] fn $check() { $crate::conformance::$check($store) })*
+            $(#[test] fn $extra() { $crate::conformance::$extra($store) })*
+            $(#[test] fn $clear() { $crate::conformance::$clear($store) })*
+        }
+    };
+}

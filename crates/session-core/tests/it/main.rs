@@ -1,0 +1,3 @@
+//! session-core's integration tests: one binary, one module per concern.
+
+mod conformance;
