@@ -1,0 +1,11 @@
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod codec;
+mod error;
+mod sign;
+
+pub use codec::{DJANGO_COOKIE_SALT, DJANGO_SESSION_SALT, DjangoCodec};
+pub use error::SignError;
+pub use sign::{DEFAULT_MAX_PAYLOAD_LEN, DEFAULT_SALT, SIGNATURE_LEN, Signer, Verified};

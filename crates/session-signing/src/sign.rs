@@ -1,0 +1,478 @@
+//! Django's `TimestampSigner` envelope, byte for byte.
+//!
+//! ```text
+//! token       = ["."] b64(payload) ":" base62(unix_seconds) ":" b64(mac)
+//! payload     = zlib(data) if compressed else data
+//! mac         = HMAC-SHA256(key = SHA256(salt || "signer" || secret), msg = everything before the last ":")
+//! ```
+
+use std::io::{Read, Write};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use flate2::Compression;
+use flate2::read::ZlibDecoder;
+use flate2::write::ZlibEncoder;
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::SignError;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The salt of `django.core.signing.dumps`, used when none is set.
+pub const DEFAULT_SALT: &str = "django.core.signing";
+
+/// The default bound on a decompressed payload (32 MiB): a compressed token cannot make the
+/// verifier allocate more than this.
+pub const DEFAULT_MAX_PAYLOAD_LEN: usize = 32 << 20;
+
+/// Length of the base64 HMAC-SHA256 signature at the end of every token.
+pub const SIGNATURE_LEN: usize = 43;
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// Signs and verifies bytes exactly as Django's `TimestampSigner` (and `signing.dumps` /
+/// `signing.loads`) do: a Django site with the same secret and salt accepts our tokens and we
+/// accept theirs.
+///
+/// A token verifies when its signature matches the secret or any fallback secret (compared in
+/// constant time), so secrets can be rotated without logging everyone out: sign with the new
+/// secret, keep the old one as a fallback until its tokens have aged out.
+///
+/// The secrets never appear in `Debug` output.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use session_signing::Signer;
+///
+/// let signer = Signer::new("django-insecure-test-secret-for-vectors")
+///     .with_salt("django.contrib.sessions.backends.signed_cookies");
+/// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let token = signer.sign_at(br#"{"hello":"world"}"#, true, t);
+/// assert_eq!(token, "eyJoZWxsbyI6IndvcmxkIn0:1r31eq:8bIDuvm15Ksy_6xslkja3t7vPXv1ENcvzAcyrNdvEXk");
+/// assert_eq!(signer.unsign_at(&token, Some(Duration::from_secs(60)), t)?, br#"{"hello":"world"}"#);
+/// assert!(format!("{signer:?}").contains("[redacted]"));
+/// # Ok::<(), session_signing::SignError>(())
+/// ```
+#[derive(Clone)]
+pub struct Signer {
+    secret: Vec<u8>,
+    fallbacks: Vec<Vec<u8>>,
+    salt: String,
+    /// HMAC states keyed with the derived key of the secret, then of each fallback.
+    macs: Vec<HmacSha256>,
+    max_payload_len: usize,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signer")
+            .field("salt", &self.salt)
+            .field("secret", &format_args!("[redacted]"))
+            .field(
+                "fallbacks",
+                &format_args!("[{} redacted]", self.fallbacks.len()),
+            )
+            .field("max_payload_len", &self.max_payload_len)
+            .finish()
+    }
+}
+
+/// A verified token: its payload (decompressed) and when it was signed.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use session_signing::Signer;
+/// let signer = Signer::new("s");
+/// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let verified = signer.verify_at(&signer.sign_at(b"x", false, t), None, t)?;
+/// assert_eq!(verified.payload, b"x");
+/// assert_eq!(verified.signed_at, t);
+/// # Ok::<(), session_signing::SignError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The signed bytes, decompressed.
+    pub payload: Vec<u8>,
+    /// The timestamp inside the token (whole seconds).
+    pub signed_at: SystemTime,
+}
+
+impl std::fmt::Debug for Verified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verified")
+            .field("payload", &format_args!("[{} bytes]", self.payload.len()))
+            .field("signed_at", &self.signed_at)
+            .finish()
+    }
+}
+
+impl Signer {
+    /// A signer with `secret` (Django's `SECRET_KEY`), salt [`DEFAULT_SALT`] and no
+    /// fallback secrets.
+    ///
+    /// ```
+    /// let signer = session_signing::Signer::new("my secret");
+    /// assert_eq!(signer.salt(), "django.core.signing");
+    /// ```
+    pub fn new(secret: impl AsRef<[u8]>) -> Self {
+        let mut signer = Signer {
+            secret: secret.as_ref().to_vec(),
+            fallbacks: Vec::new(),
+            salt: DEFAULT_SALT.to_owned(),
+            macs: Vec::new(),
+            max_payload_len: DEFAULT_MAX_PAYLOAD_LEN,
+        };
+        signer.derive();
+        signer
+    }
+
+    /// Uses `salt` to separate this kind of token from every other (Django's `salt`
+    /// argument): a token signed with one salt never verifies under another.
+    ///
+    /// ```
+    /// use session_signing::Signer;
+    /// let a = Signer::new("s").with_salt("a");
+    /// let b = Signer::new("s").with_salt("b");
+    /// assert!(b.unsign(&a.sign(b"x", false), None).is_err());
+    /// ```
+    #[must_use]
+    pub fn with_salt(mut self, salt: impl Into<String>) -> Self {
+        self.salt = salt.into();
+        self.derive();
+        self
+    }
+
+    /// Also accepts tokens signed with any of `fallbacks` (Django's
+    /// `SECRET_KEY_FALLBACKS`), tried in order after the secret. New tokens are always
+    /// signed with the secret. Replaces any fallbacks set before.
+    ///
+    /// ```
+    /// use session_signing::Signer;
+    /// let old = Signer::new("old secret").sign(b"x", false);
+    /// let rotated = Signer::new("new secret").with_fallbacks(["old secret"]);
+    /// assert_eq!(rotated.unsign(&old, None)?, b"x");
+    /// # Ok::<(), session_signing::SignError>(())
+    /// ```
+    #[must_use]
+    pub fn with_fallbacks<I, S>(mut self, fallbacks: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        self.fallbacks = fallbacks.into_iter().map(|s| s.as_ref().to_vec()).collect();
+        self.derive();
+        self
+    }
+
+    /// Refuses compressed tokens whose payload inflates beyond `len` bytes (default
+    /// [`DEFAULT_MAX_PAYLOAD_LEN`]) with [`SignError::TooLarge`].
+    ///
+    /// ```
+    /// use session_signing::{SignError, Signer};
+    /// let signer = Signer::new("s").with_max_payload_len(100);
+    /// let token = signer.sign(&[b'a'; 1000], true);
+    /// assert!(matches!(signer.unsign(&token, None), Err(SignError::TooLarge { limit: 100 })));
+    /// ```
+    #[must_use]
+    pub fn with_max_payload_len(mut self, len: usize) -> Self {
+        self.max_payload_len = len;
+        self
+    }
+
+    /// The salt.
+    ///
+    /// ```
+    /// assert_eq!(session_signing::Signer::new("s").with_salt("x").salt(), "x");
+    /// ```
+    pub fn salt(&self) -> &str {
+        &self.salt
+    }
+
+    /// How many fallback secrets are accepted.
+    ///
+    /// ```
+    /// let signer = session_signing::Signer::new("s").with_fallbacks(["a", "b"]);
+    /// assert_eq!(signer.fallback_count(), 2);
+    /// ```
+    pub fn fallback_count(&self) -> usize {
+        self.fallbacks.len()
+    }
+
+    fn derive(&mut self) {
+        self.macs = std::iter::once(&self.secret)
+            .chain(&self.fallbacks)
+            .map(|secret| {
+                // Django's salted_hmac: key = SHA256(key_salt || secret), key_salt = salt + "signer".
+                let key = Sha256::new()
+                    .chain_update(self.salt.as_bytes())
+                    .chain_update(b"signer")
+                    .chain_update(secret)
+                    .finalize();
+                HmacSha256::new_from_slice(&key).expect("HMAC accepts keys of any length")
+            })
+            .collect();
+    }
+
+    /// Signs `payload` now. See [`sign_at`](Self::sign_at).
+    ///
+    /// ```
+    /// let signer = session_signing::Signer::new("s");
+    /// let token = signer.sign(b"hello", false);
+    /// assert!(token.starts_with("aGVsbG8:"));
+    /// ```
+    pub fn sign(&self, payload: &[u8], compress: bool) -> String {
+        self.sign_at(payload, compress, SystemTime::now())
+    }
+
+    /// Signs `payload` with the timestamp `now`. With `compress`, the payload is
+    /// zlib-compressed (level 6, like Python's `zlib.compress`) and marked with a leading
+    /// `.` — but only when that saves at least two bytes, exactly Django's rule.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// let signer = session_signing::Signer::new("s");
+    /// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// assert!(signer.sign_at(&[b'a'; 500], true, t).starts_with('.'));
+    /// assert!(!signer.sign_at(b"{}", true, t).starts_with('.'));
+    /// ```
+    pub fn sign_at(&self, payload: &[u8], compress: bool, now: SystemTime) -> String {
+        let compressed = if compress { zlib(payload) } else { None };
+        let (marker, body) = match &compressed {
+            Some(z) if z.len() + 1 < payload.len() => (true, z.as_slice()),
+            _ => (false, payload),
+        };
+        let mut token = String::with_capacity(body.len() * 4 / 3 + 16 + SIGNATURE_LEN);
+        if marker {
+            token.push('.');
+        }
+        URL_SAFE_NO_PAD.encode_string(body, &mut token);
+        token.push(':');
+        push_base62(&mut token, unix_seconds(now));
+        let signature = self.signature(&self.macs[0], token.as_bytes());
+        token.push(':');
+        token.push_str(std::str::from_utf8(&signature).expect("base64 is ASCII"));
+        token
+    }
+
+    /// Verifies `token` now and returns its payload. See [`unsign_at`](Self::unsign_at).
+    ///
+    /// ```
+    /// let signer = session_signing::Signer::new("s");
+    /// assert_eq!(signer.unsign(&signer.sign(b"x", true), None)?, b"x");
+    /// # Ok::<(), session_signing::SignError>(())
+    /// ```
+    pub fn unsign(&self, token: &str, max_age: Option<Duration>) -> Result<Vec<u8>, SignError> {
+        self.unsign_at(token, max_age, SystemTime::now())
+    }
+
+    /// Verifies `token` as of `now` and returns its (decompressed) payload.
+    ///
+    /// The signature is checked in constant time against the secret, then each fallback.
+    /// With `max_age`, a token is valid while `now - timestamp <= max_age` (Django's rule: at
+    /// exactly `max_age` it still verifies). Never panics, whatever the input.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use session_signing::{SignError, Signer};
+    /// let signer = Signer::new("s");
+    /// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let token = signer.sign_at(b"x", false, t);
+    /// let age = Duration::from_secs(60);
+    /// assert!(signer.unsign_at(&token, Some(age), t + age).is_ok());
+    /// let later = t + age + Duration::from_secs(1);
+    /// assert!(matches!(signer.unsign_at(&token, Some(age), later), Err(SignError::Expired { .. })));
+    /// ```
+    pub fn unsign_at(
+        &self,
+        token: &str,
+        max_age: Option<Duration>,
+        now: SystemTime,
+    ) -> Result<Vec<u8>, SignError> {
+        self.verify_at(token, max_age, now).map(|v| v.payload)
+    }
+
+    /// [`unsign_at`](Self::unsign_at) that also returns the token's timestamp.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// let signer = session_signing::Signer::new("s");
+    /// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let token = signer.sign_at(b"x", false, t);
+    /// assert_eq!(signer.verify_at(&token, None, t)?.signed_at, t);
+    /// # Ok::<(), session_signing::SignError>(())
+    /// ```
+    pub fn verify_at(
+        &self,
+        token: &str,
+        max_age: Option<Duration>,
+        now: SystemTime,
+    ) -> Result<Verified, SignError> {
+        let (signed, signature) = token
+            .rsplit_once(':')
+            .ok_or(SignError::Malformed("no signature separator"))?;
+        let mut ok = subtle::Choice::from(0);
+        for mac in &self.macs {
+            // Django compares the base64 texts; so do we (length is public, content is not).
+            let expected = self.signature(mac, signed.as_bytes());
+            ok |= expected.as_slice().ct_eq(signature.as_bytes());
+            if bool::from(ok) {
+                break;
+            }
+        }
+        if !bool::from(ok) {
+            return Err(SignError::BadSignature);
+        }
+        let (value, timestamp) = signed
+            .rsplit_once(':')
+            .ok_or(SignError::Malformed("no timestamp"))?;
+        let signed_at = from_unix_seconds(decode_base62(timestamp)?);
+        if let Some(max_age) = max_age {
+            let age = now.duration_since(signed_at).unwrap_or(Duration::ZERO);
+            if age > max_age {
+                return Err(SignError::Expired { age, max_age });
+            }
+        }
+        let (compressed, encoded) = match value.strip_prefix('.') {
+            Some(rest) => (true, rest),
+            None => (false, value),
+        };
+        let raw = URL_SAFE_NO_PAD
+            .decode(encoded)
+            .map_err(|_| SignError::Malformed("payload is not URL-safe base64"))?;
+        let payload = if compressed { self.inflate(&raw)? } else { raw };
+        Ok(Verified { payload, signed_at })
+    }
+
+    fn signature(&self, mac: &HmacSha256, message: &[u8]) -> [u8; SIGNATURE_LEN] {
+        let digest = mac.clone().chain_update(message).finalize().into_bytes();
+        let mut out = [0u8; SIGNATURE_LEN];
+        let written = URL_SAFE_NO_PAD
+            .encode_slice(digest, &mut out)
+            .expect("32 bytes encode to 43 base64 chars");
+        debug_assert_eq!(written, SIGNATURE_LEN);
+        out
+    }
+
+    fn inflate(&self, raw: &[u8]) -> Result<Vec<u8>, SignError> {
+        let limit = self.max_payload_len;
+        let mut out = Vec::with_capacity(raw.len().saturating_mul(4).min(limit));
+        ZlibDecoder::new(raw)
+            .take(limit as u64 + 1)
+            .read_to_end(&mut out)
+            .map_err(SignError::Decompress)?;
+        if out.len() > limit {
+            return Err(SignError::TooLarge { limit });
+        }
+        Ok(out)
+    }
+}
+
+/// zlib at level 6 (Python's `zlib.compress` default).
+fn zlib(data: &[u8]) -> Option<Vec<u8>> {
+    let mut encoder =
+        ZlibEncoder::new(Vec::with_capacity(data.len() / 2 + 16), Compression::new(6));
+    encoder.write_all(data).ok()?;
+    encoder.finish().ok()
+}
+
+/// `int(time.time())`: whole seconds, truncated toward zero.
+fn unix_seconds(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => i64::try_from(e.duration().as_secs()).map_or(i64::MIN, |s| -s),
+    }
+}
+
+fn from_unix_seconds(secs: i64) -> SystemTime {
+    let magnitude = Duration::from_secs(secs.unsigned_abs());
+    let t = if secs >= 0 {
+        UNIX_EPOCH.checked_add(magnitude)
+    } else {
+        UNIX_EPOCH.checked_sub(magnitude)
+    };
+    // Out of the platform's range: pick the side that makes the token look the oldest.
+    t.unwrap_or(UNIX_EPOCH)
+}
+
+/// Django's `b62_encode`.
+fn push_base62(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    let mut n = n.unsigned_abs();
+    let mut digits = [0u8; 11];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = BASE62[(n % 62) as usize];
+        n /= 62;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[i..]).expect("base62 is ASCII"));
+}
+
+/// Django's `b62_decode`, refusing what Python would raise on (and overflow).
+fn decode_base62(s: &str) -> Result<i64, SignError> {
+    const BAD: SignError = SignError::Malformed("timestamp is not base62");
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    if digits.is_empty() {
+        return Err(BAD);
+    }
+    let mut n: i64 = 0;
+    for b in digits.bytes() {
+        let d = match b {
+            b'0'..=b'9' => b - b'0',
+            b'A'..=b'Z' => b - b'A' + 10,
+            b'a'..=b'z' => b - b'a' + 36,
+            _ => return Err(BAD),
+        };
+        n = n
+            .checked_mul(62)
+            .and_then(|n| n.checked_add(i64::from(d)))
+            .ok_or(BAD)?;
+    }
+    Ok(if negative { -n } else { n })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b62(n: i64) -> String {
+        let mut s = String::new();
+        push_base62(&mut s, n);
+        s
+    }
+
+    #[test]
+    fn base62_matches_django() {
+        assert_eq!(b62(1_700_000_000), "1r31eq");
+        assert_eq!(b62(0), "0");
+        assert_eq!(b62(-1), "-1");
+        assert_eq!(b62(61), "z");
+        assert_eq!(b62(62), "10");
+        for n in [0, 1, -1, 61, 62, 1_700_000_000, i64::MAX, i64::MIN + 1] {
+            assert_eq!(decode_base62(&b62(n)).unwrap(), n);
+        }
+        assert!(decode_base62("").is_err());
+        assert!(decode_base62("-").is_err());
+        assert!(decode_base62("1r3!").is_err());
+        assert!(decode_base62("zzzzzzzzzzzzzzzzzzzz").is_err());
+    }
+
+    #[test]
+    fn unix_seconds_truncates_toward_zero() {
+        assert_eq!(unix_seconds(UNIX_EPOCH + Duration::from_millis(1500)), 1);
+        assert_eq!(unix_seconds(UNIX_EPOCH - Duration::from_millis(1500)), -1);
+        assert_eq!(from_unix_seconds(-5), UNIX_EPOCH - Duration::from_secs(5));
+    }
+}

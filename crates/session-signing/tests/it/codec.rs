@@ -1,0 +1,1 @@
+//! The Django session_data codec.

@@ -1,0 +1,1 @@
+//! Hostile and broken tokens: always an error, never a panic.
