@@ -46,6 +46,7 @@ pub trait Serializer: Send + Sync + 'static {
     fn to_bytes(&self, data: &SessionData) -> Result<Vec<u8>>;
     /// Decodes bytes made by [`to_bytes`](Serializer::to_bytes). Fails with
     /// [`Error::Deserialize`] on anything else, never panics.
+    #[allow(clippy::wrong_self_convention)] // the contract's name; `self` carries config
     fn from_bytes(&self, bytes: &[u8]) -> Result<SessionData>;
 }
 

@@ -594,12 +594,12 @@ impl Session {
     /// [`expiry_age`](Self::expiry_age) as of `modification`.
     ///
     /// ```
-    /// # use std::time::{Duration, SystemTime};
+    /// # use std::time::{Duration, UNIX_EPOCH};
     /// # use session_core::{Expiry, MemoryStore, SessionManager};
     /// let mut session = SessionManager::new(MemoryStore::new()).session(None);
-    /// let now = SystemTime::now();
-    /// session.set_expiry(Expiry::At(now + Duration::from_secs(10)))?;
-    /// assert_eq!(session.expiry_age_at(now)?, Duration::from_secs(10));
+    /// let modification = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// session.set_expiry(Expiry::At(modification + Duration::from_secs(10)))?;
+    /// assert_eq!(session.expiry_age_at(modification)?, Duration::from_secs(10));
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn expiry_age_at(&mut self, modification: SystemTime) -> Result<Duration> {

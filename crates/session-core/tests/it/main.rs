@@ -1,3 +1,8 @@
 //! session-core's integration tests: one binary, one module per concern.
 
 mod conformance;
+mod expiry;
+mod keys;
+mod response;
+mod serializers;
+mod session;
