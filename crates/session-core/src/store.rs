@@ -79,7 +79,7 @@ impl std::fmt::Debug for Record {
 ///
 /// Engine failures are [`Error::Backend`] with the engine's error as the source.
 ///
-/// Run [`conformance_tests!`](crate::conformance_tests) (feature `conformance`) on your
+/// Run `session_core::conformance_tests!` (feature `conformance`) on your
 /// store: it checks every point above.
 ///
 /// # Example: a store in a `HashMap`
