@@ -1,0 +1,365 @@
+//! `CachedStore`: a cache in front of any store (Django's `cached_db`).
+
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use session_core::{ClearExpired, Error, Record, Result, SessionStore, key, key_prefix};
+
+/// A cache that sessions can be put into under a key chosen elsewhere.
+///
+/// [`SessionStore`] cannot do this (its `create` picks the key, its `save` refuses absent
+/// keys), yet a write-through cache must copy what the store just created. This small
+/// trait is that ability; [`CacheStore`](crate::CacheStore) and `RedisStore` (feature
+/// `redis`) implement it.
+///
+/// # Contract
+/// - `get` returns the bytes of a live entry, or `None` (unknown, expired, malformed key).
+/// - `put` stores `record` under `key` unconditionally, replacing any entry; a record
+///   that has already expired removes the entry instead.
+/// - `remove` removes the entry if present; `contains` tells whether a live one exists.
+/// - Errors are reported, not hidden: [`CachedStore`] decides to log and go on.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::sync::Mutex;
+/// use std::time::SystemTime;
+/// use session_cache::KeyedCache;
+/// use session_core::{Record, Result};
+///
+/// #[derive(Default)]
+/// struct MapCache(Mutex<HashMap<String, Record>>);
+///
+/// impl KeyedCache for MapCache {
+///     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+///         let map = self.0.lock().unwrap();
+///         Ok(map.get(key).filter(|r| !r.is_expired_at(SystemTime::now())).map(|r| r.data.clone()))
+///     }
+///     fn put(&self, key: &str, record: &Record) -> Result<()> {
+///         self.0.lock().unwrap().insert(key.to_owned(), record.clone());
+///         Ok(())
+///     }
+///     fn remove(&self, key: &str) -> Result<()> {
+///         self.0.lock().unwrap().remove(key);
+///         Ok(())
+///     }
+///     fn contains(&self, key: &str) -> Result<bool> {
+///         Ok(self.get(key)?.is_some())
+///     }
+/// }
+///
+/// let cache = MapCache::default();
+/// cache.put("abcdefgh", &Record::new(vec![1], SystemTime::now() + std::time::Duration::from_secs(9)))?;
+/// assert!(cache.contains("abcdefgh")?);
+/// # Ok::<(), session_core::Error>(())
+/// ```
+pub trait KeyedCache: Send + Sync {
+    /// The bytes of the live entry under `key`, or `None`.
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
+    /// Stores `record` under `key`, replacing any entry (an expired record removes it).
+    fn put(&self, key: &str, record: &Record) -> Result<()>;
+    /// Removes the entry under `key`; unknown keys are fine.
+    fn remove(&self, key: &str) -> Result<()>;
+    /// Whether a live entry exists under `key`.
+    fn contains(&self, key: &str) -> Result<bool>;
+    /// `true` when every operation only touches memory (see
+    /// [`SessionStore::runs_inline`]). Defaults to `false`.
+    ///
+    /// ```
+    /// use session_cache::{CacheStore, KeyedCache};
+    /// assert!(KeyedCache::runs_inline(&CacheStore::new()));
+    /// ```
+    fn runs_inline(&self) -> bool {
+        false
+    }
+}
+
+impl<C: KeyedCache + ?Sized> KeyedCache for Arc<C> {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        (**self).get(key)
+    }
+    fn put(&self, key: &str, record: &Record) -> Result<()> {
+        (**self).put(key, record)
+    }
+    fn remove(&self, key: &str) -> Result<()> {
+        (**self).remove(key)
+    }
+    fn contains(&self, key: &str) -> Result<bool> {
+        (**self).contains(key)
+    }
+    fn runs_inline(&self) -> bool {
+        (**self).runs_inline()
+    }
+}
+
+/// How long a session read from the store on a cache miss stays in the cache by default.
+pub const DEFAULT_FILL_TTL: Duration = Duration::from_secs(60);
+
+const STRIPES: usize = 64;
+
+/// A cache in front of any store: Django's `cached_db` engine.
+///
+/// - **Write-through**: `create` and `save` write the store first, then the cache.
+///   The store is the truth: if it says [`Error::Interrupted`], so does `CachedStore`
+///   (and the cache entry is dropped).
+/// - **Read-through**: `load` and `exists` ask the cache first; on a miss `load` reads
+///   the store and fills the cache.
+/// - **Delete from both**; `clear_expired` is the store's (cache entries expire by
+///   themselves).
+/// - **A failing cache never fails a request**: its errors are logged with
+///   `tracing::warn!` and the store answers (Django's `test_cache_set_failure_non_fatal`).
+///   Store errors are returned as they are.
+///
+/// Writes and cache fills of one key are serialized inside a `CachedStore` (a striped
+/// lock), so on one node a fill can never put back a session that a concurrent delete
+/// removed. Nodes sharing a Redis cache do not share that lock: as in Django, a load on
+/// one node racing a logout on another can leave the old session in the cache for at most
+/// the fill TTL.
+///
+/// **Fill TTL.** [`SessionStore::load`] returns bytes without their expiry, so a session
+/// filled from the store on a miss is cached for [`DEFAULT_FILL_TTL`] (see
+/// [`CachedStore::with_fill_ttl`]); sessions written through `create`/`save` are cached
+/// until their exact `expires_at`. A session that expires in the store while a fill is
+/// cached can therefore still load for at most the fill TTL.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use session_cache::{CacheStore, CachedStore, KeyedCache};
+/// use session_core::{MemoryStore, Record, SessionStore};
+///
+/// let store = CachedStore::new(CacheStore::new(), MemoryStore::new());
+/// let key = store.create(&Record::new(b"{}".to_vec(), SystemTime::now() + Duration::from_secs(60)))?;
+/// assert!(store.cache().contains(&key)?);           // written through
+/// assert!(store.store().exists(&key)?);
+/// store.delete(&key)?;
+/// assert_eq!(store.load(&key)?, None);
+/// # Ok::<(), session_core::Error>(())
+/// ```
+pub struct CachedStore<C, S> {
+    cache: C,
+    store: S,
+    fill_ttl: Duration,
+    stripes: Box<[Mutex<()>]>,
+    hasher: RandomState,
+}
+
+impl<C: KeyedCache, S: SessionStore> CachedStore<C, S> {
+    /// `cache` in front of `store`.
+    ///
+    /// ```
+    /// use session_cache::{CacheStore, CachedStore};
+    /// use session_core::{MemoryStore, SessionStore};
+    /// let store = CachedStore::new(CacheStore::new(), MemoryStore::new());
+    /// assert!(store.runs_inline()); // both halves are in memory
+    /// ```
+    pub fn new(cache: C, store: S) -> Self {
+        CachedStore {
+            cache,
+            store,
+            fill_ttl: DEFAULT_FILL_TTL,
+            stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
+            hasher: RandomState::new(),
+        }
+    }
+
+    /// How long a session read from the store on a cache miss stays cached
+    /// (default [`DEFAULT_FILL_TTL`]). `Duration::ZERO` turns filling off.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use session_cache::{CacheStore, CachedStore};
+    /// use session_core::MemoryStore;
+    /// let store = CachedStore::new(CacheStore::new(), MemoryStore::new())
+    ///     .with_fill_ttl(Duration::from_secs(10));
+    /// assert_eq!(store.fill_ttl(), Duration::from_secs(10));
+    /// ```
+    pub fn with_fill_ttl(mut self, ttl: Duration) -> Self {
+        self.fill_ttl = ttl;
+        self
+    }
+
+    /// The fill TTL (see [`CachedStore::with_fill_ttl`]).
+    ///
+    /// ```
+    /// use session_cache::{CacheStore, CachedStore, DEFAULT_FILL_TTL};
+    /// let store = CachedStore::new(CacheStore::new(), session_core::MemoryStore::new());
+    /// assert_eq!(store.fill_ttl(), DEFAULT_FILL_TTL);
+    /// ```
+    pub fn fill_ttl(&self) -> Duration {
+        self.fill_ttl
+    }
+
+    /// The cache in front.
+    ///
+    /// ```
+    /// use session_cache::{CacheStore, CachedStore, KeyedCache};
+    /// let store = CachedStore::new(CacheStore::new(), session_core::MemoryStore::new());
+    /// assert!(!store.cache().contains("abcdefgh")?);
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn cache(&self) -> &C {
+        &self.cache
+    }
+
+    /// The store behind.
+    ///
+    /// ```
+    /// use session_cache::{CacheStore, CachedStore};
+    /// let store = CachedStore::new(CacheStore::new(), session_core::MemoryStore::new());
+    /// assert!(store.store().is_empty());
+    /// ```
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    fn lock(&self, key: &str) -> MutexGuard<'_, ()> {
+        let i = (self.hasher.hash_one(key) as usize) % self.stripes.len();
+        // The guarded data is `()`: a panic elsewhere cannot leave it inconsistent.
+        self.stripes[i]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn cache_put(&self, key: &str, record: &Record) {
+        if let Err(e) = self.cache.put(key, record) {
+            warn_cache("put", key, &e);
+        }
+    }
+
+    fn cache_remove(&self, key: &str) {
+        if let Err(e) = self.cache.remove(key) {
+            warn_cache("remove", key, &e);
+        }
+    }
+}
+
+fn warn_cache(op: &'static str, key: &str, error: &Error) {
+    tracing::warn!(
+        op,
+        key = %key_prefix(key),
+        error = %Chain(error),
+        "session cache failed; using the store alone"
+    );
+}
+
+/// Displays an error with its whole source chain, for one log line.
+struct Chain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(e) = source {
+            write!(f, ": {e}")?;
+            source = e.source();
+        }
+        Ok(())
+    }
+}
+
+impl<C: KeyedCache, S: SessionStore> SessionStore for CachedStore<C, S> {
+    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        if !key::is_well_formed(key) {
+            return Ok(None);
+        }
+        match self.cache.get(key) {
+            Ok(Some(data)) => return Ok(Some(data)),
+            Ok(None) => {}
+            Err(e) => {
+                warn_cache("get", key, &e);
+                return self.store.load(key);
+            }
+        }
+        if self.fill_ttl.is_zero() {
+            return self.store.load(key);
+        }
+        let _guard = self.lock(key);
+        let data = self.store.load(key)?;
+        if let Some(data) = &data {
+            let fill = Record::new(data.clone(), SystemTime::now() + self.fill_ttl);
+            self.cache_put(key, &fill);
+        }
+        Ok(data)
+    }
+
+    fn create(&self, record: &Record) -> Result<String> {
+        let key = self.store.create(record)?;
+        let _guard = self.lock(&key);
+        self.cache_put(&key, record);
+        Ok(key)
+    }
+
+    fn save(&self, key: &str, record: &Record) -> Result<String> {
+        let _guard = self.lock(key);
+        match self.store.save(key, record) {
+            Ok(new_key) => {
+                if new_key != key {
+                    self.cache_remove(key);
+                }
+                self.cache_put(&new_key, record);
+                Ok(new_key)
+            }
+            Err(Error::Interrupted) => {
+                if key::is_well_formed(key) {
+                    self.cache_remove(key);
+                }
+                Err(Error::Interrupted)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn delete(&self, key: &str) -> Result<()> {
+        let _guard = self.lock(key);
+        self.store.delete(key)?;
+        if key::is_well_formed(key) {
+            self.cache_remove(key);
+        }
+        Ok(())
+    }
+
+    fn exists(&self, key: &str) -> Result<bool> {
+        if !key::is_well_formed(key) {
+            return Ok(false);
+        }
+        match self.cache.contains(key) {
+            Ok(true) => return Ok(true),
+            Ok(false) => {}
+            Err(e) => warn_cache("contains", key, &e),
+        }
+        self.store.exists(key)
+    }
+
+    fn runs_inline(&self) -> bool {
+        self.cache.runs_inline() && self.store.runs_inline()
+    }
+}
+
+/// Delegated to the store; cache entries expire by themselves.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use session_cache::{CacheStore, CachedStore};
+/// use session_core::{ClearExpired, MemoryStore, Record, SessionStore};
+///
+/// let store = CachedStore::new(CacheStore::new(), MemoryStore::new());
+/// store.create(&Record::new(vec![], SystemTime::now() - Duration::from_secs(1)))?;
+/// assert_eq!(store.clear_expired()?, 1);
+/// # Ok::<(), session_core::Error>(())
+/// ```
+impl<C: KeyedCache, S: ClearExpired> ClearExpired for CachedStore<C, S> {
+    fn clear_expired(&self) -> Result<u64> {
+        self.store.clear_expired()
+    }
+}
+
+impl<C: std::fmt::Debug, S: std::fmt::Debug> std::fmt::Debug for CachedStore<C, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedStore")
+            .field("cache", &self.cache)
+            .field("store", &self.store)
+            .field("fill_ttl", &self.fill_ttl)
+            .finish()
+    }
+}

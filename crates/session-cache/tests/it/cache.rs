@@ -1,0 +1,204 @@
+//! `CacheStore`: conformance plus what is particular to an in-process cache.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, SystemTime};
+
+use session_cache::{CacheConfig, CacheStore, KeyedCache};
+use session_core::{ClearExpired, Error, Record, SessionStore, key};
+
+use crate::doubles::live;
+
+// Without the `clear_expired` group: its exact count does not hold for a cache whose
+// expiry timer has one-second ticks (see `ClearExpired for CacheStore`).
+session_core::conformance_tests!(entries, CacheStore::new());
+session_core::conformance_tests!(
+    bytes,
+    CacheStore::with_config(CacheConfig::new().max_bytes(256 << 20))
+);
+
+#[test]
+fn overlong_key_loads_empty() {
+    let store = CacheStore::new();
+    let key = "a".repeat(1240);
+    assert_eq!(store.load(&key).unwrap(), None);
+    assert!(!store.exists(&key).unwrap());
+    assert!(matches!(
+        store.save(&key, &live(b"x")),
+        Err(Error::Interrupted)
+    ));
+    assert!(matches!(
+        store.put(&key, &live(b"x")),
+        Err(Error::InvalidKey)
+    ));
+    assert_eq!(store.load(&key).unwrap(), None);
+}
+
+#[test]
+fn create_then_save_is_in_the_cache() {
+    let store = CacheStore::new();
+    let key = store.create(&live(b"one")).unwrap();
+    store.save(&key, &live(b"two")).unwrap();
+    assert_eq!(
+        KeyedCache::get(&store, &key).unwrap().as_deref(),
+        Some(&b"two"[..])
+    );
+    assert!(store.contains(&key).unwrap());
+}
+
+#[test]
+fn racing_creates_are_distinct() {
+    const THREADS: usize = 4;
+    const EACH: usize = 2_000;
+    let store = Arc::new(CacheStore::new());
+    let start = Arc::new(Barrier::new(THREADS));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (store, start) = (Arc::clone(&store), Arc::clone(&start));
+            std::thread::spawn(move || {
+                start.wait();
+                (0..EACH)
+                    .map(|i| {
+                        let data = format!("{t}/{i}").into_bytes();
+                        (store.create(&live(&data)).unwrap(), data)
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut keys = HashSet::new();
+    for h in handles {
+        for (key, data) in h.join().unwrap() {
+            // Nothing was overwritten: each key still holds what its creator wrote.
+            assert_eq!(store.load(&key).unwrap(), Some(data));
+            assert!(keys.insert(key), "a key was handed out twice");
+        }
+    }
+    assert_eq!(keys.len(), THREADS * EACH);
+}
+
+#[test]
+fn racing_inserts_of_one_key_have_one_winner() {
+    // The primitive `create` relies on, exercised on a single contested key: `put` is the
+    // unconditional write, `save` the conditional one. Threads race to save a key that a
+    // delete removes: after the delete no save may bring it back.
+    let store = Arc::new(CacheStore::new());
+    for _ in 0..200 {
+        let key = store.create(&live(b"v0")).unwrap();
+        let start = Arc::new(Barrier::new(3));
+        let savers: Vec<_> = (0..2)
+            .map(|_| {
+                let (store, start, key) = (Arc::clone(&store), Arc::clone(&start), key.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    let mut saved_after_delete = 0;
+                    for _ in 0..50 {
+                        match store.save(&key, &live(b"v1")) {
+                            Ok(_) => {}
+                            Err(Error::Interrupted) => saved_after_delete += 1,
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                    saved_after_delete
+                })
+            })
+            .collect();
+        start.wait();
+        store.delete(&key).unwrap();
+        for s in savers {
+            s.join().unwrap();
+        }
+        assert_eq!(
+            store.load(&key).unwrap(),
+            None,
+            "a deleted session came back"
+        );
+    }
+}
+
+#[test]
+fn capacity_bound_evicts() {
+    let store = CacheStore::with_config(CacheConfig::new().max_entries(100));
+    let keys: Vec<String> = (0..1_000)
+        .map(|_| store.create(&live(b"{}")).unwrap())
+        .collect();
+    store.clear_expired().unwrap(); // runs moka's housekeeping
+    let left = keys.iter().filter(|k| store.exists(k).unwrap()).count();
+    assert!(left <= 100, "{left} sessions kept, bound is 100");
+    assert!(left > 0);
+    assert!(store.entry_count() <= 100);
+    // Least recently used go first: the newest session survived.
+    assert!(store.exists(keys.last().unwrap()).unwrap());
+}
+
+#[test]
+fn byte_bound_evicts_and_refuses_what_cannot_fit() {
+    let store = CacheStore::with_config(CacheConfig::new().max_bytes(64 * 1024));
+    let big = vec![b'x'; 4 * 1024];
+    let keys: Vec<String> = (0..100)
+        .map(|_| store.create(&live(&big)).unwrap())
+        .collect();
+    store.clear_expired().unwrap();
+    let left = keys.iter().filter(|k| store.exists(k).unwrap()).count();
+    assert!(left <= 16, "{left} sessions of 4 KiB kept in 64 KiB");
+    assert!(left > 0);
+
+    let huge = vec![b'x'; 65 * 1024];
+    let err = store.create(&live(&huge)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Backend {
+                backend: "moka",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(std::error::Error::source(&err).is_some());
+}
+
+#[test]
+fn clear_expired_counts_each_expiration_once() {
+    let store = CacheStore::new();
+    let past = Record::new(vec![], SystemTime::now() - Duration::from_secs(1));
+    for _ in 0..3 {
+        store.create(&past).unwrap();
+    }
+    let live_key = store.create(&live(b"{}")).unwrap();
+    // Moka's timer wheel reclaims within about a second; poll (bounded), never time.
+    let mut total = 0;
+    for _ in 0..200 {
+        total += store.clear_expired().unwrap();
+        if total >= 3 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(total, 3);
+    assert_eq!(store.clear_expired().unwrap(), 0);
+    assert!(store.exists(&live_key).unwrap());
+}
+
+#[test]
+fn put_of_expired_record_removes() {
+    let store = CacheStore::new();
+    let key = key::generate();
+    store.put(&key, &live(b"a")).unwrap();
+    assert!(store.exists(&key).unwrap());
+    store
+        .put(
+            &key,
+            &Record::new(vec![], SystemTime::now() - Duration::from_secs(1)),
+        )
+        .unwrap();
+    assert!(!store.exists(&key).unwrap());
+}
+
+#[test]
+fn debug_shows_no_data() {
+    let store = CacheStore::new();
+    store.create(&live(b"secret-token")).unwrap();
+    let dbg = format!("{store:?}");
+    assert!(!dbg.contains("secret-token"), "{dbg}");
+}

@@ -1,0 +1,198 @@
+//! `CachedStore` (Django's `cached_db`) over `CacheStore` and `MemoryStore`.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use session_cache::{CacheStore, CachedStore, KeyedCache};
+use session_core::{ClearExpired, Error, MemoryStore, Record, SessionManager, SessionStore};
+
+use crate::doubles::{CountingStore, FailingCache, capture_logs, live};
+
+fn cached() -> CachedStore<CacheStore, MemoryStore> {
+    CachedStore::new(CacheStore::new(), MemoryStore::new())
+}
+
+session_core::conformance_tests!(over_memory, cached(), clear_expired);
+session_core::conformance_tests!(
+    failing_cache,
+    CachedStore::new(FailingCache::default(), MemoryStore::new()),
+    clear_expired
+);
+session_core::conformance_tests!(
+    no_fill,
+    cached().with_fill_ttl(Duration::ZERO),
+    clear_expired
+);
+
+#[test]
+fn failing_cache_never_fails_a_save_and_is_logged() {
+    let store = CachedStore::new(FailingCache::default(), MemoryStore::new());
+    let ((), logs) = capture_logs(|| {
+        let key = store.create(&live(b"one")).unwrap();
+        assert_eq!(store.save(&key, &live(b"two")).unwrap(), key);
+        assert_eq!(store.load(&key).unwrap().as_deref(), Some(&b"two"[..]));
+        assert!(store.exists(&key).unwrap());
+        store.delete(&key).unwrap();
+        assert!(!store.exists(&key).unwrap());
+    });
+    assert!(
+        store
+            .cache()
+            .calls
+            .load(std::sync::atomic::Ordering::Relaxed)
+            >= 5
+    );
+    assert!(logs.contains("WARN"), "{logs}");
+    assert!(logs.contains("session cache failed"), "{logs}");
+    // The cause is in the log line, not only the wrapper's message.
+    assert!(logs.contains("cache server down"), "{logs}");
+}
+
+#[test]
+fn failing_cache_through_the_manager() {
+    // Django's test_cache_set_failure_non_fatal, end to end.
+    let manager = SessionManager::new(CachedStore::new(
+        FailingCache::default(),
+        MemoryStore::new(),
+    ));
+    let mut session = manager.session(None);
+    session.insert("a", 1).unwrap();
+    session.save().unwrap();
+    let key = session.key().unwrap().to_owned();
+    assert_eq!(
+        manager.session(Some(&key)).get::<i32>("a").unwrap(),
+        Some(1)
+    );
+}
+
+#[test]
+fn exists_answered_from_the_cache() {
+    let store = CachedStore::new(CacheStore::new(), CountingStore::default());
+    let key = store.create(&live(b"{}")).unwrap();
+    let before = store.store().reads();
+    assert!(store.exists(&key).unwrap());
+    assert_eq!(store.load(&key).unwrap().as_deref(), Some(&b"{}"[..]));
+    assert_eq!(store.store().reads(), before, "the store was asked");
+}
+
+#[test]
+fn miss_reads_the_store_and_fills_the_cache() {
+    let store = CachedStore::new(CacheStore::new(), CountingStore::default());
+    let key = store.store().create(&live(b"{}")).unwrap(); // behind the cache's back
+    assert!(!store.cache().contains(&key).unwrap());
+    assert_eq!(store.load(&key).unwrap().as_deref(), Some(&b"{}"[..]));
+    assert!(store.cache().contains(&key).unwrap());
+    let reads = store.store().reads();
+    assert_eq!(store.load(&key).unwrap().as_deref(), Some(&b"{}"[..]));
+    assert_eq!(store.store().reads(), reads);
+}
+
+#[test]
+fn exists_falls_back_to_the_store_on_a_miss() {
+    let store = CachedStore::new(CacheStore::new(), CountingStore::default());
+    let key = store.store().create(&live(b"{}")).unwrap();
+    assert!(store.exists(&key).unwrap());
+}
+
+#[test]
+fn overlong_key_loads_empty() {
+    let store = CachedStore::new(CacheStore::new(), CountingStore::default());
+    let key = "a".repeat(1240);
+    assert_eq!(store.load(&key).unwrap(), None);
+    assert!(!store.exists(&key).unwrap());
+    assert_eq!(
+        store.store().reads(),
+        0,
+        "a malformed key reached the store"
+    );
+}
+
+#[test]
+fn create_then_save_is_in_the_cache() {
+    let store = cached();
+    let key = store.create(&live(b"one")).unwrap();
+    store.save(&key, &live(b"two")).unwrap();
+    assert_eq!(
+        store.cache().get(&key).unwrap().as_deref(),
+        Some(&b"two"[..])
+    );
+    assert_eq!(
+        store.store().load(&key).unwrap().as_deref(),
+        Some(&b"two"[..])
+    );
+}
+
+#[test]
+fn delete_removes_from_both() {
+    let store = cached();
+    let key = store.create(&live(b"one")).unwrap();
+    store.delete(&key).unwrap();
+    assert!(!store.cache().contains(&key).unwrap());
+    assert!(!store.store().exists(&key).unwrap());
+}
+
+#[test]
+fn store_is_the_truth_for_save() {
+    // Deleted in the store behind the cache's back (another node, clearsessions): the
+    // cached copy must not let a save succeed, and it is dropped.
+    let store = cached();
+    let key = store.create(&live(b"one")).unwrap();
+    store.store().delete(&key).unwrap();
+    assert!(matches!(
+        store.save(&key, &live(b"two")),
+        Err(Error::Interrupted)
+    ));
+    assert!(!store.cache().contains(&key).unwrap());
+    assert_eq!(store.load(&key).unwrap(), None);
+}
+
+#[test]
+fn clear_expired_is_the_stores() {
+    let store = cached();
+    store
+        .create(&Record::new(
+            vec![],
+            SystemTime::now() - Duration::from_secs(1),
+        ))
+        .unwrap();
+    store.create(&live(b"{}")).unwrap();
+    assert_eq!(store.clear_expired().unwrap(), 1);
+    assert_eq!(store.store().len(), 1);
+}
+
+#[test]
+fn runs_inline_only_when_both_do() {
+    assert!(cached().runs_inline());
+    assert!(!CachedStore::new(FailingCache::default(), MemoryStore::new()).runs_inline());
+    assert!(!CachedStore::new(CacheStore::new(), CountingStore::default()).runs_inline());
+}
+
+#[test]
+fn racing_creates_are_distinct() {
+    let store = Arc::new(cached());
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            std::thread::spawn(move || {
+                (0..2_000)
+                    .map(|_| store.create(&live(b"{}")).unwrap())
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut all = std::collections::HashSet::new();
+    for h in handles {
+        for k in h.join().unwrap() {
+            assert!(all.insert(k));
+        }
+    }
+    assert_eq!(all.len(), 4_000);
+}
+
+#[test]
+fn shared_cache_through_arc() {
+    let cache = Arc::new(CacheStore::new());
+    let store = CachedStore::new(Arc::clone(&cache), MemoryStore::new());
+    let key = store.create(&live(b"x")).unwrap();
+    assert!(cache.contains(&key).unwrap());
+}

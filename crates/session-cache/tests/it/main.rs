@@ -1,0 +1,7 @@
+//! Integration tests of session-cache: one binary, one module per store.
+
+mod cache;
+mod cached;
+mod doubles;
+#[cfg(feature = "redis")]
+mod redis;

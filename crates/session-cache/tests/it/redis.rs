@@ -1,0 +1,1 @@
+//! RedisStore tests (written next).
