@@ -1,0 +1,269 @@
+//! How a [`DbStore`](crate::DbStore) lays out and opens its database.
+
+use std::time::Duration;
+
+use crate::InvalidTableName;
+
+/// Which table layout a store reads and writes.
+///
+/// ```
+/// use session_db::{DbConfig, Mode};
+/// assert_eq!(DbConfig::default().mode(), Mode::Native);
+/// assert_eq!(DbConfig::django().mode(), Mode::Django);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// This crate's own schema: the SHA-256 of the key (never the key), the data as a BLOB
+    /// (any serializer), the expiry as unix milliseconds. Default table `sessions`.
+    Native,
+    /// Django's `django_session` table: `session_key` in clear, `session_data` as TEXT
+    /// (must be Django's signed format for Django to read it), `expire_date` as Django
+    /// writes it. Default table `django_session`.
+    Django,
+}
+
+impl Mode {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Mode::Native => "native",
+            Mode::Django => "django",
+        }
+    }
+}
+
+/// SQLite's `synchronous` setting: what a power cut can cost.
+///
+/// With WAL (always on for files), [`Normal`](Synchronous::Normal) — the default — never
+/// corrupts the database; a power cut or OS crash (not an application crash) may roll back
+/// the last few committed writes, i.e. a just-saved session may revert to its previous
+/// state or a just-created one disappear (the user logs in again). [`Full`](Synchronous::Full)
+/// syncs the WAL on every commit and loses nothing, at the cost of one fsync per save.
+///
+/// ```
+/// use session_db::{DbConfig, Synchronous};
+/// let config = DbConfig::native().with_synchronous(Synchronous::Full);
+/// assert_eq!(config.synchronous(), Synchronous::Full);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synchronous {
+    /// No syncs at all: an OS crash may corrupt the database. For tests and throwaway data.
+    Off,
+    /// Sync at checkpoints only (default).
+    Normal,
+    /// Sync the WAL at every commit.
+    Full,
+}
+
+impl Synchronous {
+    pub(crate) fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Off => "OFF",
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Full => "FULL",
+        }
+    }
+}
+
+/// Settings for [`DbStore`](crate::DbStore); build one, then call [`open`](DbConfig::open)
+/// or [`open_in_memory`](DbConfig::open_in_memory).
+///
+/// ```
+/// use std::time::Duration;
+/// use session_db::DbConfig;
+///
+/// let store = DbConfig::native()
+///     .with_table("web_sessions")?
+///     .with_busy_timeout(Duration::from_secs(2))
+///     .with_readers(2)
+///     .open_in_memory()?;
+/// # let _ = store;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct DbConfig {
+    pub(crate) mode: Mode,
+    pub(crate) table: String,
+    pub(crate) busy_timeout: Duration,
+    pub(crate) readers: usize,
+    pub(crate) synchronous: Synchronous,
+    pub(crate) batch_size: usize,
+}
+
+impl Default for DbConfig {
+    fn default() -> Self {
+        DbConfig::native()
+    }
+}
+
+impl DbConfig {
+    /// The native layout in table `sessions`, 5 s busy timeout, 4 reader connections,
+    /// `synchronous = NORMAL`, `clear_expired` batches of 1,000 rows.
+    ///
+    /// ```
+    /// let config = session_db::DbConfig::native();
+    /// assert_eq!(config.table(), "sessions");
+    /// ```
+    pub fn native() -> Self {
+        DbConfig {
+            mode: Mode::Native,
+            table: "sessions".to_owned(),
+            busy_timeout: Duration::from_secs(5),
+            readers: 4,
+            synchronous: Synchronous::Normal,
+            batch_size: 1000,
+        }
+    }
+
+    /// Django's layout in table `django_session` (same other defaults as
+    /// [`native`](DbConfig::native)).
+    ///
+    /// ```
+    /// let config = session_db::DbConfig::django();
+    /// assert_eq!(config.table(), "django_session");
+    /// ```
+    pub fn django() -> Self {
+        DbConfig {
+            mode: Mode::Django,
+            table: "django_session".to_owned(),
+            ..DbConfig::native()
+        }
+    }
+
+    /// Uses table `name` (for Django mode: a custom `db_table`). Refuses anything that is
+    /// not a plain identifier, so a name can never carry SQL.
+    ///
+    /// ```
+    /// use session_db::DbConfig;
+    /// assert!(DbConfig::native().with_table("app_sessions").is_ok());
+    /// assert!(DbConfig::native().with_table("1abc").is_err());
+    /// assert!(DbConfig::native().with_table("a b").is_err());
+    /// ```
+    pub fn with_table(mut self, name: &str) -> Result<Self, InvalidTableName> {
+        validate_table(name)?;
+        self.table = name.to_owned();
+        Ok(self)
+    }
+
+    /// How long an operation waits for a lock held by another connection or process
+    /// before failing with a `database is locked` backend error (default 5 s).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let config = session_db::DbConfig::native().with_busy_timeout(Duration::from_millis(250));
+    /// assert_eq!(config.busy_timeout(), Duration::from_millis(250));
+    /// ```
+    #[must_use]
+    pub fn with_busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// How many read-only connections serve `load` and `exists` next to the one writer
+    /// connection (default 4; 0 = everything through the writer). Ignored in memory, where
+    /// one connection serves all.
+    ///
+    /// ```
+    /// let config = session_db::DbConfig::native().with_readers(0);
+    /// assert_eq!(config.readers(), 0);
+    /// ```
+    #[must_use]
+    pub fn with_readers(mut self, readers: usize) -> Self {
+        self.readers = readers;
+        self
+    }
+
+    /// The durability level; see [`Synchronous`].
+    ///
+    /// ```
+    /// use session_db::{DbConfig, Synchronous};
+    /// let config = DbConfig::native().with_synchronous(Synchronous::Off);
+    /// assert_eq!(config.synchronous(), Synchronous::Off);
+    /// ```
+    #[must_use]
+    pub fn with_synchronous(mut self, synchronous: Synchronous) -> Self {
+        self.synchronous = synchronous;
+        self
+    }
+
+    /// How many rows one `clear_expired` transaction deletes (default 1,000; at least 1).
+    /// The write lock is released between batches so requests keep flowing during a sweep.
+    ///
+    /// ```
+    /// let config = session_db::DbConfig::native().with_batch_size(500);
+    /// assert_eq!(config.batch_size(), 500);
+    /// ```
+    #[must_use]
+    pub fn with_batch_size(mut self, rows: usize) -> Self {
+        self.batch_size = rows.max(1);
+        self
+    }
+
+    /// The layout.
+    ///
+    /// ```
+    /// assert_eq!(session_db::DbConfig::django().mode(), session_db::Mode::Django);
+    /// ```
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The table name.
+    ///
+    /// ```
+    /// assert_eq!(session_db::DbConfig::native().table(), "sessions");
+    /// ```
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// The busy timeout.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// assert_eq!(session_db::DbConfig::native().busy_timeout(), Duration::from_secs(5));
+    /// ```
+    pub fn busy_timeout(&self) -> Duration {
+        self.busy_timeout
+    }
+
+    /// The number of reader connections.
+    ///
+    /// ```
+    /// assert_eq!(session_db::DbConfig::native().readers(), 4);
+    /// ```
+    pub fn readers(&self) -> usize {
+        self.readers
+    }
+
+    /// The durability level.
+    ///
+    /// ```
+    /// # use session_db::{DbConfig, Synchronous};
+    /// assert_eq!(DbConfig::native().synchronous(), Synchronous::Normal);
+    /// ```
+    pub fn synchronous(&self) -> Synchronous {
+        self.synchronous
+    }
+
+    /// Rows per `clear_expired` batch.
+    ///
+    /// ```
+    /// assert_eq!(session_db::DbConfig::native().batch_size(), 1000);
+    /// ```
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+}
+
+fn validate_table(name: &str) -> Result<(), InvalidTableName> {
+    let mut bytes = name.bytes();
+    let ok = matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && name.len() <= 48
+        && !name.to_ascii_lowercase().starts_with("sqlite_");
+    if ok {
+        Ok(())
+    } else {
+        Err(InvalidTableName(name.to_owned()))
+    }
+}

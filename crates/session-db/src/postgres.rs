@@ -1,0 +1,1 @@
+//! [`PgStore`]: sessions in PostgreSQL (feature `postgres`).

@@ -1,0 +1,433 @@
+//! [`DbStore`]: sessions in SQLite.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
+use std::time::SystemTime;
+
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, ErrorCode, OptionalExtension};
+use session_core::{
+    CREATE_ATTEMPTS, ClearExpired, Error, Record, Result, SessionStore, key, key_prefix,
+};
+
+use crate::schema::{self, DataParam, InstantParam, KeyParam, Sql};
+use crate::{DbConfig, Mode, OpenError};
+
+const BACKEND: &str = "sqlite";
+
+/// Sessions in an SQLite database: Django's `db` backend.
+///
+/// - **Files** run in WAL mode with one writer connection and a few reader connections
+///   (see [`DbConfig::with_readers`]), so `load`s proceed while a `save` writes; other
+///   processes on the same file wait up to the busy timeout for a lock.
+/// - **In memory** ([`in_memory`](DbStore::in_memory)) one connection serves everything:
+///   nothing survives the process.
+/// - **Native layout** (default): the key is stored as its SHA-256, so a leaked database
+///   yields no usable cookie; the data is a BLOB, so any serializer works.
+/// - **Django mode** ([`open_django`](DbStore::open_django), [`DbConfig::django`]): the
+///   real `django_session` table, shared with a Django site. Pair it with Django's codec
+///   as the manager's serializer (see the crate docs).
+///
+/// Cloning is cheap and shares the connections.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use session_core::{Record, SessionStore};
+///
+/// let dir = tempfile::tempdir()?;
+/// let store = session_db::DbStore::open(dir.path().join("sessions.sqlite3"))?;
+/// let key = store.create(&Record::new(b"{}".to_vec(), SystemTime::now() + Duration::from_secs(60)))?;
+/// assert_eq!(store.load(&key)?.as_deref(), Some(&b"{}"[..]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct DbStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    mode: Mode,
+    table: String,
+    path: PathBuf,
+    batch_size: usize,
+    sql: Sql,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+impl std::fmt::Debug for DbStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbStore")
+            .field("path", &self.inner.path)
+            .field("mode", &self.inner.mode)
+            .field("table", &self.inner.table)
+            .field("readers", &self.inner.readers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DbConfig {
+    /// Opens (creating if needed) the database file at `path` with these settings. The
+    /// path `:memory:` means [`open_in_memory`](DbConfig::open_in_memory).
+    ///
+    /// Fails with [`Error::Backend`] (source: [`OpenError`]) when the file is not an
+    /// SQLite database, cannot be created, stays locked past the busy timeout, or holds a
+    /// table of that name with another layout.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let store = session_db::DbConfig::django().open(dir.path().join("db.sqlite3"))?;
+    /// assert_eq!(store.table(), "django_session");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open(&self, path: impl AsRef<Path>) -> Result<DbStore> {
+        let path = path.as_ref();
+        if path.as_os_str() == ":memory:" {
+            return self.open_in_memory();
+        }
+        let open_err = |e: session_core::BoxError| {
+            Error::backend(
+                BACKEND,
+                OpenError {
+                    path: path.to_owned(),
+                    source: e,
+                },
+            )
+        };
+        let mut writer = self.connect(path, true).map_err(|e| open_err(e.into()))?;
+        schema::ensure_sqlite(&mut writer, self.mode, &self.table).map_err(open_err)?;
+        let readers = (0..self.readers)
+            .map(|_| self.connect(path, false).map(Mutex::new))
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| open_err(e.into()))?;
+        Ok(self.build(path.to_owned(), writer, readers))
+    }
+
+    /// A private in-memory database with these settings (one connection; nothing
+    /// survives the store).
+    ///
+    /// ```
+    /// let store = session_db::DbConfig::django().open_in_memory()?;
+    /// assert_eq!(store.mode(), session_db::Mode::Django);
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn open_in_memory(&self) -> Result<DbStore> {
+        let open_err = |e: session_core::BoxError| {
+            Error::backend(
+                BACKEND,
+                OpenError {
+                    path: ":memory:".into(),
+                    source: e,
+                },
+            )
+        };
+        let mut conn = Connection::open_in_memory().map_err(|e| open_err(e.into()))?;
+        conn.set_prepared_statement_cache_capacity(16);
+        schema::ensure_sqlite(&mut conn, self.mode, &self.table).map_err(open_err)?;
+        Ok(self.build(":memory:".into(), conn, Vec::new()))
+    }
+
+    fn connect(&self, path: &Path, writer: bool) -> rusqlite::Result<Connection> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(self.busy_timeout)?;
+        conn.set_prepared_statement_cache_capacity(16);
+        if writer {
+            let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                tracing::warn!(path = %path.display(), journal_mode = %mode,
+                    "session database is not in WAL mode: loads will wait for saves");
+            }
+        } else {
+            conn.pragma_update(None, "query_only", true)?;
+        }
+        conn.pragma_update(None, "synchronous", self.synchronous.pragma())?;
+        Ok(conn)
+    }
+
+    fn build(&self, path: PathBuf, writer: Connection, readers: Vec<Mutex<Connection>>) -> DbStore {
+        DbStore {
+            inner: Arc::new(Inner {
+                mode: self.mode,
+                table: self.table.clone(),
+                path,
+                batch_size: self.batch_size,
+                sql: Sql::new(self.mode, &self.table),
+                writer: Mutex::new(writer),
+                readers,
+                next_reader: AtomicUsize::new(0),
+            }),
+        }
+    }
+}
+
+impl DbStore {
+    /// Opens (creating if needed) a session database file in the native layout with the
+    /// default [`DbConfig`].
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let store = session_db::DbStore::open(dir.path().join("sessions.sqlite3"))?;
+    /// assert_eq!(store.table(), "sessions");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        DbConfig::native().open(path)
+    }
+
+    /// A private in-memory database in the native layout.
+    ///
+    /// ```
+    /// let store = session_db::DbStore::in_memory()?;
+    /// # let _ = store;
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn in_memory() -> Result<Self> {
+        DbConfig::native().open_in_memory()
+    }
+
+    /// Opens a Django project's SQLite database (its `db.sqlite3`) in Django mode: sessions
+    /// live in `django_session`, created with Django's DDL if absent.
+    ///
+    /// The store keeps whatever bytes the manager's serializer makes; for Django to read
+    /// them, that serializer must be Django's codec with the site's `SECRET_KEY`
+    /// (`SessionManager::new(store).with_serializer(DjangoCodec::new(secret))`). Data that
+    /// is not UTF-8 is refused with [`Error::Serialize`].
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let store = session_db::DbStore::open_django(dir.path().join("db.sqlite3"))?;
+    /// assert_eq!(store.mode(), session_db::Mode::Django);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_django(path: impl AsRef<Path>) -> Result<Self> {
+        DbConfig::django().open(path)
+    }
+
+    /// The layout this store reads and writes.
+    ///
+    /// ```
+    /// assert_eq!(session_db::DbStore::in_memory()?.mode(), session_db::Mode::Native);
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn mode(&self) -> Mode {
+        self.inner.mode
+    }
+
+    /// The table sessions live in.
+    ///
+    /// ```
+    /// assert_eq!(session_db::DbStore::in_memory()?.table(), "sessions");
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn table(&self) -> &str {
+        &self.inner.table
+    }
+
+    /// The database file (`:memory:` for an in-memory store).
+    ///
+    /// ```
+    /// assert_eq!(session_db::DbStore::in_memory()?.path(), std::path::Path::new(":memory:"));
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// How many stored sessions are expired now (what
+    /// [`clear_expired`](ClearExpired::clear_expired) would delete): the total for a
+    /// progress bar.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use session_core::{Record, SessionStore};
+    /// let store = session_db::DbStore::in_memory()?;
+    /// store.create(&Record::new(vec![], SystemTime::now() - Duration::from_secs(1)))?;
+    /// assert_eq!(store.count_expired()?, 1);
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn count_expired(&self) -> Result<u64> {
+        let now = InstantParam::new(self.inner.mode, SystemTime::now());
+        self.with_reader(|c| {
+            c.prepare_cached(&self.inner.sql.count_expired)?
+                .query_row([&now], |r| r.get::<_, i64>(0))
+        })
+        .map(|n| u64::try_from(n).unwrap_or(0))
+    }
+
+    /// [`clear_expired`](ClearExpired::clear_expired) that calls `progress` with the number
+    /// deleted so far after each batch (one short transaction of
+    /// [`DbConfig::with_batch_size`] rows; the write lock is released in between).
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use session_core::{Record, SessionStore};
+    /// let store = session_db::DbConfig::native().with_batch_size(2).open_in_memory()?;
+    /// for _ in 0..5 {
+    ///     store.create(&Record::new(vec![], SystemTime::now() - Duration::from_secs(1)))?;
+    /// }
+    /// let mut seen = Vec::new();
+    /// assert_eq!(store.clear_expired_with(|n| seen.push(n))?, 5);
+    /// assert_eq!(seen, [2, 4, 5]);
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn clear_expired_with(&self, mut progress: impl FnMut(u64)) -> Result<u64> {
+        let now = InstantParam::new(self.inner.mode, SystemTime::now());
+        let batch = self.inner.batch_size;
+        let limit = i64::try_from(batch).unwrap_or(i64::MAX);
+        let mut total = 0u64;
+        loop {
+            let deleted = self.with_writer(|c| {
+                c.prepare_cached(&self.inner.sql.clear_batch)?
+                    .execute((&now, limit))
+            })?;
+            total += deleted as u64;
+            if deleted > 0 {
+                progress(total);
+            }
+            if deleted < batch {
+                break;
+            }
+        }
+        tracing::debug!(deleted = total, table = %self.inner.table, "cleared expired sessions");
+        Ok(total)
+    }
+
+    fn with_writer<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        f(&lock(&self.inner.writer)).map_err(|e| Error::backend(BACKEND, e))
+    }
+
+    /// Runs a read on a free reader connection (the writer when there are none).
+    fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let readers = &self.inner.readers;
+        if readers.is_empty() {
+            return self.with_writer(f);
+        }
+        let start = self.inner.next_reader.fetch_add(1, Ordering::Relaxed);
+        let n = readers.len();
+        let guard = (0..n)
+            .find_map(|i| match readers[(start + i) % n].try_lock() {
+                Ok(g) => Some(g),
+                Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+                Err(TryLockError::WouldBlock) => None,
+            })
+            .unwrap_or_else(|| lock(&readers[start % n]));
+        f(&guard).map_err(|e| Error::backend(BACKEND, e))
+    }
+
+    fn data_param<'a>(&self, data: &'a [u8]) -> Result<DataParam<'a>> {
+        match self.inner.mode {
+            Mode::Native => Ok(DataParam::Blob(data)),
+            Mode::Django => std::str::from_utf8(data)
+                .map(DataParam::Text)
+                .map_err(|e| Error::Serialize(Box::new(e))),
+        }
+    }
+}
+
+/// A poisoned lock only means a panic elsewhere while a statement ran; SQLite itself
+/// rolled back whatever that statement did, so the connection is still sound.
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The stored data as bytes. A row whose data is not text or a blob (hand-edited or
+/// corrupt) loads as empty bytes: the serializer then fails and the session starts empty.
+fn stored_bytes(value: ValueRef<'_>) -> Vec<u8> {
+    match value {
+        ValueRef::Blob(b) | ValueRef::Text(b) => b.to_vec(),
+        other => {
+            tracing::warn!(kind = ?other.data_type(), "session row holds no data; loading it as empty");
+            Vec::new()
+        }
+    }
+}
+
+fn is_duplicate(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.code == ErrorCode::ConstraintViolation
+            && matches!(f.extended_code,
+                rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY | rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE))
+}
+
+impl SessionStore for DbStore {
+    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let Some(k) = KeyParam::new(self.inner.mode, key) else {
+            return Ok(None);
+        };
+        let now = InstantParam::new(self.inner.mode, SystemTime::now());
+        self.with_reader(|c| {
+            c.prepare_cached(&self.inner.sql.load)?
+                .query_row((&k, &now), |r| Ok(stored_bytes(r.get_ref(0)?)))
+                .optional()
+        })
+    }
+
+    fn create(&self, record: &Record) -> Result<String> {
+        let data = self.data_param(&record.data)?;
+        let expires = InstantParam::new(self.inner.mode, record.expires_at);
+        let conn = lock(&self.inner.writer);
+        let mut stmt = conn
+            .prepare_cached(&self.inner.sql.insert)
+            .map_err(|e| Error::backend(BACKEND, e))?;
+        for _ in 0..CREATE_ATTEMPTS {
+            let key = key::generate();
+            let k = KeyParam::new(self.inner.mode, &key).ok_or(Error::InvalidKey)?;
+            match stmt.execute((&k, &data, &expires)) {
+                Ok(_) => return Ok(key),
+                Err(e) if is_duplicate(&e) => {
+                    tracing::warn!(key = %key_prefix(&key), "generated session key already existed; retrying");
+                }
+                Err(e) => return Err(Error::backend(BACKEND, e)),
+            }
+        }
+        Err(Error::KeyExists)
+    }
+
+    fn save(&self, key: &str, record: &Record) -> Result<String> {
+        let data = self.data_param(&record.data)?;
+        let Some(k) = KeyParam::new(self.inner.mode, key) else {
+            return Err(Error::Interrupted);
+        };
+        let expires = InstantParam::new(self.inner.mode, record.expires_at);
+        let now = InstantParam::new(self.inner.mode, SystemTime::now());
+        let updated = self.with_writer(|c| {
+            c.prepare_cached(&self.inner.sql.update)?
+                .execute((&k, &data, &expires, &now))
+        })?;
+        if updated == 1 {
+            Ok(key.to_owned())
+        } else {
+            tracing::debug!(key = %key_prefix(key), "save of a deleted or expired session refused");
+            Err(Error::Interrupted)
+        }
+    }
+
+    fn delete(&self, key: &str) -> Result<()> {
+        let Some(k) = KeyParam::new(self.inner.mode, key) else {
+            return Ok(());
+        };
+        self.with_writer(|c| c.prepare_cached(&self.inner.sql.delete)?.execute([&k]))?;
+        Ok(())
+    }
+
+    fn exists(&self, key: &str) -> Result<bool> {
+        let Some(k) = KeyParam::new(self.inner.mode, key) else {
+            return Ok(false);
+        };
+        let now = InstantParam::new(self.inner.mode, SystemTime::now());
+        self.with_reader(|c| {
+            c.prepare_cached(&self.inner.sql.exists)?
+                .query_row((&k, &now), |_| Ok(()))
+                .optional()
+        })
+        .map(|row| row.is_some())
+    }
+}
+
+impl ClearExpired for DbStore {
+    fn clear_expired(&self) -> Result<u64> {
+        self.clear_expired_with(|_| {})
+    }
+}

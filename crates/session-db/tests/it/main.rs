@@ -1,0 +1,6 @@
+//! session-db integration tests: one binary, one module per concern.
+
+mod common;
+mod conformance;
+mod django;
+mod sqlite;

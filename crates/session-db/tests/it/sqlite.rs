@@ -1,0 +1,326 @@
+//! SQLite specifics: layout, errors, sweeping, concurrency.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use session_core::{ClearExpired, Error, SessionManager, SessionStore};
+use session_db::{DbConfig, DbStore, OpenError, SchemaError};
+
+use crate::common::{Rng, TempDb, chain, live, past};
+
+#[test]
+fn native_layout_never_stores_the_key() {
+    let db = TempDb::new(DbConfig::native());
+    let key = db.store.create(&live(b"secret data")).unwrap();
+    let raw = rusqlite::Connection::open(db.path()).unwrap();
+    let (hash, data): (Vec<u8>, Vec<u8>) = raw
+        .query_row("SELECT key_hash, data FROM sessions", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(hash.len(), 32);
+    assert_ne!(&hash[..], key.as_bytes());
+    assert_eq!(data, b"secret data");
+    let version: i64 = raw
+        .query_row(
+            "SELECT version FROM session_db_schema WHERE table_name = 'sessions'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(version, session_db::SCHEMA_VERSION);
+    // the whole file never contains the key
+    drop(raw);
+    let bytes = std::fs::read(db.path()).unwrap();
+    let wal = std::fs::read(db.dir.path().join("sessions.sqlite3-wal")).unwrap_or_default();
+    for hay in [&bytes, &wal] {
+        assert!(!hay.windows(key.len()).any(|w| w == key.as_bytes()));
+    }
+}
+
+#[test]
+fn data_survives_reopen() {
+    let db = TempDb::new(DbConfig::native());
+    let key = db.store.create(&live(b"kept")).unwrap();
+    let path = db.path();
+    let again = DbStore::open(&path).unwrap();
+    assert_eq!(again.load(&key).unwrap().as_deref(), Some(&b"kept"[..]));
+}
+
+#[test]
+fn custom_table_names_are_separate() {
+    let db = TempDb::new(DbConfig::native());
+    let other = DbConfig::native()
+        .with_table("other_sessions")
+        .unwrap()
+        .open(db.path())
+        .unwrap();
+    let key = db.store.create(&live(b"a")).unwrap();
+    assert_eq!(other.load(&key).unwrap(), None);
+    assert_eq!(other.table(), "other_sessions");
+}
+
+#[test]
+fn hostile_table_names_are_refused() {
+    for name in [
+        "",
+        "a b",
+        "x\"; DROP TABLE y; --",
+        "1x",
+        "sqlite_master",
+        &"a".repeat(49),
+    ] {
+        let err = DbConfig::native().with_table(name).unwrap_err();
+        assert_eq!(err.0, name);
+    }
+}
+
+#[test]
+fn not_a_database_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, "this is a text file, not SQLite\n".repeat(200)).unwrap();
+    let err = DbStore::open(&path).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Backend {
+                backend: "sqlite",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let text = chain(&err);
+    assert!(text.contains("notes.txt"), "{text}");
+    assert!(text.contains("not a database"), "{text}");
+    let open = std::error::Error::source(&err)
+        .and_then(|e| e.downcast_ref::<OpenError>())
+        .expect("OpenError source");
+    assert_eq!(open.path, path);
+}
+
+#[test]
+fn a_foreign_table_of_the_same_name_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.db");
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch("CREATE TABLE django_session (id INTEGER PRIMARY KEY)")
+        .unwrap();
+    let err = DbStore::open_django(&path).unwrap_err();
+    assert!(chain(&err).contains("session_key"), "{}", chain(&err));
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let db = TempDb::new(DbConfig::native());
+    let raw = rusqlite::Connection::open(db.path()).unwrap();
+    raw.execute("UPDATE session_db_schema SET version = 99", [])
+        .unwrap();
+    let err = DbStore::open(db.path()).unwrap_err();
+    let schema = std::error::Error::source(&err)
+        .and_then(|e| e.source())
+        .and_then(|e| e.downcast_ref::<SchemaError>());
+    assert!(
+        matches!(schema, Some(SchemaError::TooNew { found: 99, .. })),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn locked_past_the_timeout_is_a_backend_error() {
+    let db = TempDb::new(DbConfig::native());
+    let store = DbConfig::native()
+        .with_busy_timeout(Duration::from_millis(50))
+        .open(db.path())
+        .unwrap();
+    let key = store.create(&live(b"x")).unwrap();
+    let raw = rusqlite::Connection::open(db.path()).unwrap();
+    raw.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let err = store.create(&live(b"y")).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::Backend {
+            backend: "sqlite",
+            ..
+        }
+    ));
+    assert!(chain(&err).contains("locked"), "{}", chain(&err));
+    // WAL: reads still work while another process writes
+    assert_eq!(store.load(&key).unwrap().as_deref(), Some(&b"x"[..]));
+    raw.execute_batch("ROLLBACK").unwrap();
+    store.create(&live(b"z")).unwrap();
+}
+
+#[test]
+fn corrupt_rows_load_empty_and_spare_the_others() {
+    let db = TempDb::new(DbConfig::native());
+    let manager = SessionManager::new(db.store.clone());
+    let mut good = manager.session(None);
+    good.insert("a", 1).unwrap();
+    good.save().unwrap();
+    let good_key = good.key().unwrap().to_owned();
+    let bad_key = db.store.create(&live(b"{}")).unwrap();
+    let raw = rusqlite::Connection::open(db.path()).unwrap();
+    // garbage in every shape: a non-blob, an integer, random bytes
+    raw.execute("UPDATE sessions SET data = 12345 WHERE data = x'7b7d'", [])
+        .unwrap();
+    let mut bad = manager.session(Some(&bad_key));
+    assert!(bad.is_empty().unwrap());
+    let mut good = manager.session(Some(&good_key));
+    assert_eq!(good.get::<i32>("a").unwrap(), Some(1));
+}
+
+#[test]
+fn django_mode_refuses_non_utf8_data() {
+    let store = DbConfig::django().open_in_memory().unwrap();
+    let err = store.create(&live(&[0xff, 0xfe, 0x00])).unwrap_err();
+    assert!(matches!(err, Error::Serialize(_)), "{err:?}");
+    let key = store.create(&live(b"ok")).unwrap();
+    let err = store.save(&key, &live(&[0xc3])).unwrap_err();
+    assert!(matches!(err, Error::Serialize(_)), "{err:?}");
+    assert_eq!(store.load(&key).unwrap().as_deref(), Some(&b"ok"[..]));
+}
+
+#[test]
+fn django_mode_writes_djangos_text_format() {
+    let db = TempDb::new(DbConfig::django());
+    let at = std::time::UNIX_EPOCH + Duration::from_micros(4_102_444_800_123_456);
+    let key = db
+        .store
+        .create(&session_core::Record::new(b"data".to_vec(), at))
+        .unwrap();
+    let raw = rusqlite::Connection::open(db.path()).unwrap();
+    let (k, d, e): (String, String, String) = raw
+        .query_row(
+            "SELECT session_key, session_data, expire_date FROM django_session",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((k.as_str(), d.as_str()), (key.as_str(), "data"));
+    assert_eq!(e, "2100-01-01 00:00:00.123456");
+    // keys Django cannot hold (over 40 chars) are never looked up
+    assert_eq!(db.store.load(&"a".repeat(41)).unwrap(), None);
+}
+
+#[test]
+fn clear_expired_sweeps_in_batches_and_reports_progress() {
+    let db = TempDb::new(DbConfig::native().with_batch_size(1000));
+    let raw = rusqlite::Connection::open(db.path()).unwrap();
+    raw.execute_batch(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)
+         INSERT INTO sessions (key_hash, data, expires_at) SELECT randomblob(32), x'', 0 FROM n",
+    )
+    .unwrap();
+    let keep = db.store.create(&live(b"keep")).unwrap();
+    db.store.create(&past(b"gone")).unwrap();
+    assert_eq!(db.store.count_expired().unwrap(), 2501);
+    let mut progress = Vec::new();
+    assert_eq!(
+        db.store.clear_expired_with(|n| progress.push(n)).unwrap(),
+        2501
+    );
+    assert_eq!(progress, [1000, 2000, 2501]);
+    assert_eq!(db.store.count_expired().unwrap(), 0);
+    assert_eq!(db.store.clear_expired().unwrap(), 0);
+    assert!(db.store.exists(&keep).unwrap());
+}
+
+/// Two threads, each with its own store on one file (as two processes would be), run
+/// 5,000 mixed operations each: every write must land, no key may repeat, and no
+/// `database is locked` may reach the caller.
+#[test]
+fn two_writers_on_one_file_lose_nothing() {
+    let db = TempDb::new(DbConfig::native());
+    let path = db.path();
+    let threads: Vec<_> = (0..2u64)
+        .map(|t| {
+            let store = DbConfig::native().open(&path).unwrap();
+            std::thread::spawn(move || {
+                let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (t + 1));
+                let mut mine: HashMap<String, Vec<u8>> = HashMap::new();
+                let mut created = Vec::new();
+                for i in 0..5_000u32 {
+                    let pick = mine
+                        .keys()
+                        .nth(rng.below(mine.len().max(1) as u64) as usize)
+                        .cloned();
+                    match (rng.below(10), pick) {
+                        (0..=3, _) | (_, None) => {
+                            let data = format!("t{t}-{i}").into_bytes();
+                            let key = store.create(&live(&data)).expect("create");
+                            created.push(key.clone());
+                            mine.insert(key, data);
+                        }
+                        (4..=6, Some(key)) => {
+                            let data = format!("t{t}-{i}-saved").into_bytes();
+                            store.save(&key, &live(&data)).expect("save");
+                            mine.insert(key, data);
+                        }
+                        (7..=8, Some(key)) => {
+                            assert_eq!(store.load(&key).expect("load").as_ref(), mine.get(&key));
+                        }
+                        (_, Some(key)) => {
+                            store.delete(&key).expect("delete");
+                            mine.remove(&key);
+                            assert!(matches!(
+                                store.save(&key, &live(b"x")),
+                                Err(Error::Interrupted)
+                            ));
+                        }
+                    }
+                }
+                (mine, created)
+            })
+        })
+        .collect();
+    let results: Vec<_> = threads.into_iter().map(|h| h.join().unwrap()).collect();
+    let mut all_created: Vec<&String> = results.iter().flat_map(|(_, c)| c).collect();
+    let total_created = all_created.len();
+    all_created.sort();
+    all_created.dedup();
+    assert_eq!(all_created.len(), total_created, "a key was issued twice");
+    let live_rows: usize = results.iter().map(|(m, _)| m.len()).sum();
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let rows: i64 = raw
+        .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows as usize, live_rows);
+    for (mine, _) in &results {
+        for (key, data) in mine {
+            assert_eq!(
+                db.store.load(key).unwrap().as_ref(),
+                Some(data),
+                "lost write"
+            );
+        }
+    }
+}
+
+#[test]
+fn loads_run_while_a_sweep_and_saves_go_on() {
+    let db = TempDb::new(DbConfig::native().with_batch_size(100));
+    let key = db.store.create(&live(b"live")).unwrap();
+    for _ in 0..1000 {
+        db.store.create(&past(b"old")).unwrap();
+    }
+    let sweeper = {
+        let store = db.store.clone();
+        std::thread::spawn(move || store.clear_expired().unwrap())
+    };
+    for _ in 0..200 {
+        assert_eq!(db.store.load(&key).unwrap().as_deref(), Some(&b"live"[..]));
+        db.store.save(&key, &live(b"live")).unwrap();
+    }
+    assert_eq!(sweeper.join().unwrap(), 1000);
+}
+
+#[test]
+fn memory_path_is_in_memory() {
+    let store = DbStore::open(":memory:").unwrap();
+    assert_eq!(store.path(), std::path::Path::new(":memory:"));
+    let key = store.create(&live(b"m")).unwrap();
+    assert!(store.exists(&key).unwrap());
+    assert!(format!("{store:?}").contains("DbStore"));
+}
