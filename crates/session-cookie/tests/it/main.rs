@@ -1,0 +1,5 @@
+//! Integration tests of session-cookie.
+
+mod conformance;
+
+pub use session_cookie::{CookieFormat, CookieStore};
