@@ -1,0 +1,341 @@
+//! The tower layer: Django's `SessionMiddleware`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum_core::response::{IntoResponse, Response};
+use http::header::{CONTENT_TYPE, SET_COOKIE, VARY};
+use http::{HeaderMap, HeaderValue, Request, StatusCode};
+use session_core::{CookieAction, Error, SessionManager, key_prefix};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::cookies::session_cookie;
+use crate::handle::Handle;
+
+/// The body of the `400 Bad Request` sent when the session was deleted while the request
+/// ran (Django's `SessionInterrupted` message).
+///
+/// ```
+/// assert!(session_tower::INTERRUPTED_MESSAGE.starts_with("The request's session was deleted"));
+/// ```
+pub const INTERRUPTED_MESSAGE: &str = "The request's session was deleted before the request \
+     completed. The user may have logged out in a concurrent request, for example.";
+
+/// Django's `SessionMiddleware` as a tower [`Layer`]: gives each request a
+/// [`Session`](crate::Session) and, on the way out, saves it and sets, refreshes or deletes
+/// the session cookie ([`SessionManager::finish`]).
+///
+/// - **Lazy**: the session is loaded when a handler first extracts it; a request that
+///   never does costs no store access.
+/// - **Off the executor**: stores whose [`runs_inline`](session_core::SessionStore::runs_inline)
+///   is `false` (SQLite, files, PostgreSQL, Redis) run on tokio's blocking pool, with at most
+///   one thread hop per request phase: one to load on first extraction, one to save when
+///   the response goes out (plus one per explicit `flush`, `cycle_key` or `save`). Memory-only
+///   stores (signed cookies, moka, [`MemoryStore`](session_core::MemoryStore)) run inline.
+/// - **Responses**: `Set-Cookie` exactly as Django writes it, `Vary: Cookie` added to (never
+///   replacing) any existing `Vary`, nothing saved on 5xx, and `400 Bad Request` with
+///   [`INTERRUPTED_MESSAGE`] when a concurrent request deleted the session (a logout is
+///   never undone). Other store failures give `500` and an `error` log event.
+///
+/// Every response gets a [`SessionKeyPrefix`] extension for request logs.
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use session_core::{MemoryStore, SessionConfig, SessionManager};
+/// use session_tower::{Session, SessionLayer};
+///
+/// let manager = SessionManager::new(MemoryStore::new())
+///     .with_config(SessionConfig::default().with_cookie_secure(true));
+/// let app: Router = Router::new()
+///     .route("/", get(|session: Session| async move {
+///         let visits = session.get::<u64>("visits").await.ok().flatten().unwrap_or(0) + 1;
+///         session.insert("visits", visits).await.ok();
+///         format!("visit number {visits}")
+///     }))
+///     .layer(SessionLayer::new(manager));
+/// # let _ = app;
+/// ```
+#[derive(Debug, Clone)]
+pub struct SessionLayer {
+    manager: SessionManager,
+    inline: Option<bool>,
+}
+
+impl SessionLayer {
+    /// A layer over `manager`'s store, serializer and config.
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionManager};
+    /// let layer = session_tower::SessionLayer::new(SessionManager::new(MemoryStore::new()));
+    /// # let _ = layer;
+    /// ```
+    pub fn new(manager: SessionManager) -> Self {
+        SessionLayer {
+            manager,
+            inline: None,
+        }
+    }
+
+    /// Overrides where store I/O runs: `true` runs it on the async executor thread even for
+    /// a store that would go to the blocking pool, `false` sends even a memory-only store
+    /// there. By default the store decides
+    /// ([`runs_inline`](session_core::SessionStore::runs_inline)).
+    ///
+    /// **When `inline(true)` pays off**: a hop to the blocking pool and back costs about
+    /// 30–60 µs, more than a whole save in a local SQLite file in WAL mode (~20 µs). For a
+    /// *fast local* store on a lightly loaded service, inline I/O halves the session
+    /// overhead. The price: while the store works, that executor thread serves no other
+    /// request, and a slow disk, a lock wait (SQLite busy timeout) or a network store stalls
+    /// every task on the thread. Never use it for network stores.
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionManager};
+    /// let manager = SessionManager::new(MemoryStore::new());
+    /// let layer = session_tower::SessionLayer::new(manager).inline(true);
+    /// # let _ = layer;
+    /// ```
+    #[must_use]
+    pub fn inline(mut self, inline: bool) -> Self {
+        self.inline = Some(inline);
+        self
+    }
+
+    /// The manager.
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionManager};
+    /// let layer = session_tower::SessionLayer::new(SessionManager::new(MemoryStore::new()));
+    /// assert_eq!(layer.manager().config().cookie_name, "sessionid");
+    /// ```
+    pub fn manager(&self) -> &SessionManager {
+        &self.manager
+    }
+}
+
+impl<S> Layer<S> for SessionLayer {
+    type Service = SessionService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SessionService {
+            inner,
+            inline: self
+                .inline
+                .unwrap_or_else(|| self.manager.store().runs_inline()),
+            manager: self.manager.clone(),
+        }
+    }
+}
+
+/// The service made by [`SessionLayer`].
+///
+/// ```
+/// use tower_layer::Layer;
+/// # use session_core::{MemoryStore, SessionManager};
+/// let layer = session_tower::SessionLayer::new(SessionManager::new(MemoryStore::new()));
+/// let service = layer.layer(tower::service_fn(|_req: http::Request<()>| async {
+///     let response: axum_core::response::Response = Default::default();
+///     Ok::<_, std::convert::Infallible>(response)
+/// }));
+/// # let _ = service;
+/// ```
+#[derive(Debug, Clone)]
+pub struct SessionService<S> {
+    inner: S,
+    manager: SessionManager,
+    inline: bool,
+}
+
+/// The first characters of the session key (see [`session_core::key_prefix`]), put into
+/// every response's extensions by [`SessionLayer`] so that an outer logging layer can
+/// correlate requests without ever logging a usable key. `None`: no session key.
+///
+/// ```
+/// let prefix = session_tower::SessionKeyPrefix(Some("abcdefgh…".into()));
+/// assert_eq!(prefix.0.as_deref(), Some("abcdefgh…"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionKeyPrefix(pub Option<String>);
+
+impl<S, ReqBody> Service<Request<ReqBody>> for SessionService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response>,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let cookie = session_cookie(request.headers(), &self.manager.config().cookie_name);
+        let handle = Handle::new(self.manager.session(cookie.value.as_deref()), self.inline);
+        request.extensions_mut().insert(handle.clone());
+        let response = self.inner.call(request);
+        let manager = self.manager.clone();
+        Box::pin(async move {
+            let response = response.await?;
+            let request_prefix = cookie.value.as_deref().map(key_prefix);
+            Ok(finish(manager, handle, cookie.present, request_prefix, response).await)
+        })
+    }
+}
+
+/// The response phase: at most one hop, and only when the session must be saved.
+async fn finish(
+    manager: SessionManager,
+    handle: Handle,
+    had_cookie: bool,
+    request_prefix: Option<String>,
+    mut response: Response,
+) -> Response {
+    let status = response.status().as_u16();
+    let save_every_request = manager.config().save_every_request;
+    let decide = manager.clone();
+    let result = handle
+        .store_if(
+            // Whether `finish` may touch the store; else it runs inline, with no hop.
+            move |s| {
+                status < 500
+                    && (s.is_modified() || save_every_request)
+                    && (s.key().is_some() || s.is_loaded())
+            },
+            move |s| {
+                let action = decide.finish(s, status, had_cookie)?;
+                Ok((action, s.key().map(key_prefix)))
+            },
+        )
+        .await;
+    match result {
+        Ok((action, prefix)) => {
+            if let Err(error) = apply(&manager, &action, response.headers_mut()) {
+                tracing::error!(error = %error, "session cookie is not a valid header value");
+                return server_error(request_prefix);
+            }
+            response.extensions_mut().insert(SessionKeyPrefix(prefix));
+            response
+        }
+        Err(Error::Interrupted) => {
+            tracing::warn!(
+                key = request_prefix.as_deref().unwrap_or("-"),
+                "session deleted while the request ran; answering 400"
+            );
+            let mut response = interrupted();
+            response
+                .extensions_mut()
+                .insert(SessionKeyPrefix(request_prefix));
+            response
+        }
+        Err(error) => {
+            tracing::error!(
+                key = request_prefix.as_deref().unwrap_or("-"),
+                error = &error as &dyn std::error::Error,
+                "could not save the session"
+            );
+            server_error(request_prefix)
+        }
+    }
+}
+
+/// The `400` for [`Error::Interrupted`].
+pub(crate) fn interrupted() -> Response {
+    let mut response = (StatusCode::BAD_REQUEST, INTERRUPTED_MESSAGE).into_response();
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+fn server_error(prefix: Option<String>) -> Response {
+    let mut response = (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
+    response.extensions_mut().insert(SessionKeyPrefix(prefix));
+    response
+}
+
+/// Writes the cookie and `Vary` headers of `action`.
+fn apply(
+    manager: &SessionManager,
+    action: &CookieAction,
+    headers: &mut HeaderMap,
+) -> Result<(), http::header::InvalidHeaderValue> {
+    if let Some(cookie) = manager.set_cookie_header(action) {
+        headers.append(SET_COOKIE, HeaderValue::try_from(cookie)?);
+    }
+    if action.vary_cookie() {
+        patch_vary(headers);
+    }
+    Ok(())
+}
+
+/// Django's `patch_vary_headers(response, ("Cookie",))`: adds `Cookie` to the `Vary`
+/// list unless it (or `*`) is there already, keeping the existing entries.
+fn patch_vary(headers: &mut HeaderMap) {
+    let mut entries = Vec::new();
+    let mut readable = true;
+    for value in headers.get_all(VARY) {
+        match value.to_str() {
+            Ok(text) => entries.extend(
+                text.split(',')
+                    .map(str::trim)
+                    .filter(|e| !e.is_empty())
+                    .map(str::to_owned),
+            ),
+            Err(_) => readable = false,
+        }
+    }
+    if entries
+        .iter()
+        .any(|e| e == "*" || e.eq_ignore_ascii_case("cookie"))
+    {
+        return;
+    }
+    if !readable {
+        // Leave what we cannot read alone; repeated `Vary` lines mean the same as a list.
+        headers.append(VARY, HeaderValue::from_static("Cookie"));
+        return;
+    }
+    entries.push("Cookie".to_owned());
+    match HeaderValue::try_from(entries.join(", ")) {
+        Ok(value) => {
+            headers.insert(VARY, value);
+        }
+        Err(_) => {
+            headers.append(VARY, HeaderValue::from_static("Cookie"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vary(existing: &[&str]) -> Vec<String> {
+        let mut headers = HeaderMap::new();
+        for e in existing {
+            headers.append(VARY, HeaderValue::from_str(e).unwrap());
+        }
+        patch_vary(&mut headers);
+        headers
+            .get_all(VARY)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn vary_is_appended_once() {
+        assert_eq!(vary(&[]), ["Cookie"]);
+        assert_eq!(vary(&["Accept-Encoding"]), ["Accept-Encoding, Cookie"]);
+        assert_eq!(
+            vary(&["Accept-Encoding", "Accept-Language"]),
+            ["Accept-Encoding, Accept-Language, Cookie"]
+        );
+        assert_eq!(vary(&["accept, COOKIE"]), ["accept, COOKIE"]);
+        assert_eq!(vary(&["*"]), ["*"]);
+    }
+}
