@@ -8,11 +8,12 @@ use std::time::SystemTime;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, OptionalExtension};
 use session_core::{
-    CREATE_ATTEMPTS, ClearExpired, Error, Record, Result, SessionStore, key, key_prefix,
+    CREATE_ATTEMPTS, ClearExpired, Error, Record, Result, SessionManager, SessionStore, key,
+    key_prefix,
 };
 
 use crate::schema::{self, DataParam, InstantParam, KeyParam, Sql};
-use crate::{DbConfig, Mode, OpenError};
+use crate::{DbConfig, DjangoCodec, Mode, OpenError};
 
 const BACKEND: &str = "sqlite";
 
@@ -27,7 +28,7 @@ const BACKEND: &str = "sqlite";
 ///   yields no usable cookie; the data is a BLOB, so any serializer works.
 /// - **Django mode** ([`open_django`](DbStore::open_django), [`DbConfig::django`]): the
 ///   real `django_session` table, shared with a Django site. Pair it with Django's codec
-///   as the manager's serializer (see the crate docs).
+///   as the manager's serializer: [`django_manager`](DbStore::django_manager) does.
 ///
 /// Cloning is cheap and shares the connections.
 ///
@@ -203,6 +204,31 @@ impl DbStore {
     /// ```
     pub fn open_django(path: impl AsRef<Path>) -> Result<Self> {
         DbConfig::django().open(path)
+    }
+
+    /// A [`SessionManager`] that shares sessions with a Django site whose `SECRET_KEY` is
+    /// `secret`: this store plus Django's codec ([`DjangoCodec`]) as the serializer. For
+    /// fallback keys or other options, build the codec yourself and call
+    /// `SessionManager::new(store).with_serializer(codec)`.
+    ///
+    /// Meant for a store in Django mode; on a native store the data is still signed
+    /// Django-style, which works but gains nothing.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let store = session_db::DbStore::open_django(dir.path().join("db.sqlite3"))?;
+    /// let manager = store.django_manager("django-insecure-change-me");
+    /// let mut session = manager.session(None);
+    /// session.insert("hello", "world")?;
+    /// session.save()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn django_manager(&self, secret: impl AsRef<[u8]>) -> SessionManager {
+        if self.inner.mode != Mode::Django {
+            tracing::warn!(table = %self.inner.table,
+                "django_manager on a native-layout store: Django will not see these sessions");
+        }
+        SessionManager::new(self.clone()).with_serializer(DjangoCodec::new(secret))
     }
 
     /// The layout this store reads and writes.
