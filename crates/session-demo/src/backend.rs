@@ -1,0 +1,234 @@
+//! Opening the store the flags ask for, and `clear-expired`.
+
+use std::sync::Arc;
+
+use session_cache::CacheStore;
+use session_cookie::{CookieFormat, CookieStore};
+use session_core::{ClearExpired, DjangoJson, Json, MessagePack, SessionManager};
+use session_db::DbStore;
+use session_signing::DjangoCodec;
+
+use crate::{BackendKind, DemoError, Options, SerializerKind};
+
+/// The opened store, by kind: `clear-expired` needs the concrete type for its progress bar.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Store {
+    /// `--backend db`.
+    Db(DbStore),
+    /// `--backend cache`.
+    Cache(Arc<CacheStore>),
+    /// `--backend cookie`.
+    Cookie(Arc<CookieStore>),
+}
+
+/// A ready backend: the manager for [`app`](crate::app), plus what the server needs to know.
+///
+/// ```
+/// let options = session_demo::Options::parse(["--backend", "cache"])?;
+/// let backend = session_demo::Backend::open(&options)?;
+/// assert_eq!(backend.describe(), "cache (in-process moka), json");
+/// # Ok::<(), session_demo::DemoError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Backend {
+    /// Store, serializer and config.
+    pub manager: SessionManager,
+    /// The store itself.
+    pub store: Store,
+    description: String,
+}
+
+impl Backend {
+    /// Opens the store of `options` (creating the database file or directory if needed) and
+    /// builds its manager. Django mode (`--django-secret`) uses Django's formats.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let db = dir.path().join("s.sqlite3");
+    /// let options = session_demo::Options::parse(["--db", db.to_str().unwrap()])?;
+    /// let backend = session_demo::Backend::open(&options)?;
+    /// assert!(db.exists());
+    /// # let _ = backend;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open(options: &Options) -> Result<Backend, DemoError> {
+        let django = options.django_secret.as_deref();
+        let serializer = match (django, options.serializer) {
+            (Some(_), _) => "Django codec",
+            (None, SerializerKind::Json) => "json",
+            (None, SerializerKind::MessagePack) => "msgpack",
+        };
+        let (manager, store, what) = match options.backend {
+            BackendKind::Db => {
+                let opened = match django {
+                    Some(_) => DbStore::open_django(&options.db),
+                    None => DbStore::open(&options.db),
+                };
+                let store = opened.map_err(|source| DemoError::Open {
+                    what: format!("database `{}`", options.db.display()),
+                    source: source.into(),
+                })?;
+                let manager = server_side(SessionManager::new(store.clone()), options);
+                let what = match django {
+                    Some(_) => format!("db (Django's django_session in {})", options.db.display()),
+                    None => format!("db (SQLite {})", options.db.display()),
+                };
+                (manager, Store::Db(store), what)
+            }
+            BackendKind::Cache => {
+                let store = Arc::new(CacheStore::new());
+                let manager = server_side(SessionManager::new(store.clone()), options);
+                (
+                    manager,
+                    Store::Cache(store),
+                    "cache (in-process moka)".to_owned(),
+                )
+            }
+            BackendKind::File => {
+                return Err(DemoError::Usage(
+                    "the file backend is not available in this build yet".to_owned(),
+                ));
+            }
+            BackendKind::Cookie => {
+                let (store, manager) = match django {
+                    Some(secret) => {
+                        if options.secret.is_some() {
+                            tracing::warn!("--django-secret given: --secret is not used");
+                        }
+                        let store = CookieStore::new(secret);
+                        let manager =
+                            SessionManager::new(store.clone()).with_serializer(DjangoJson);
+                        (store, manager)
+                    }
+                    None => {
+                        let secret = options.secret.clone().unwrap_or_else(|| {
+                            tracing::warn!(
+                                "no --secret given: signing with a random secret, so cookies \
+                                 won't survive a restart"
+                            );
+                            random_secret()
+                        });
+                        // The expiring format signs the record's expiry into the cookie, so
+                        // `set_expiry` holds whatever the serializer.
+                        let store = CookieStore::new(secret).with_format(CookieFormat::Expiring);
+                        let manager = with_serializer(SessionManager::new(store.clone()), options);
+                        (store, manager)
+                    }
+                };
+                let what = match django {
+                    Some(_) => "cookie (Django's signed cookies)",
+                    None => "cookie (signed, expiring)",
+                };
+                (manager, Store::Cookie(Arc::new(store)), what.to_owned())
+            }
+        };
+        if options.secret.is_some() && options.backend != BackendKind::Cookie {
+            tracing::info!("--secret only signs cookies of the cookie backend; not used here");
+        }
+        Ok(Backend {
+            manager,
+            store,
+            description: format!("{what}, {serializer}"),
+        })
+    }
+
+    /// One line for the startup log: backend, where, serializer.
+    ///
+    /// ```
+    /// let options = session_demo::Options::parse(["--backend", "cache", "--serializer", "msgpack"])?;
+    /// let backend = session_demo::Backend::open(&options)?;
+    /// assert!(backend.describe().ends_with("msgpack"));
+    /// # Ok::<(), session_demo::DemoError>(())
+    /// ```
+    pub fn describe(&self) -> &str {
+        &self.description
+    }
+
+    /// The store as something that can sweep expired sessions, for the background task;
+    /// `None` for stores that need no sweeping (cookies carry their own expiry, moka evicts
+    /// by itself).
+    ///
+    /// ```
+    /// let options = session_demo::Options::parse(["--backend", "cache"])?;
+    /// assert!(session_demo::Backend::open(&options)?.sweeper().is_none());
+    /// # Ok::<(), session_demo::DemoError>(())
+    /// ```
+    pub fn sweeper(&self) -> Option<Arc<dyn ClearExpired>> {
+        match &self.store {
+            Store::Db(store) => Some(Arc::new(store.clone())),
+            Store::Cache(_) | Store::Cookie(_) => None,
+        }
+    }
+}
+
+/// Server-side stores: Django's codec in Django mode, else the chosen serializer.
+fn server_side(manager: SessionManager, options: &Options) -> SessionManager {
+    match options.django_secret.as_deref() {
+        Some(secret) => manager.with_serializer(DjangoCodec::new(secret)),
+        None => with_serializer(manager, options),
+    }
+}
+
+fn with_serializer(manager: SessionManager, options: &Options) -> SessionManager {
+    match options.serializer {
+        SerializerKind::Json => manager.with_serializer(Json),
+        SerializerKind::MessagePack => manager.with_serializer(MessagePack),
+    }
+}
+
+/// 330 bits from the OS CSPRNG, as two session keys.
+fn random_secret() -> String {
+    format!(
+        "{}{}",
+        session_core::key::generate(),
+        session_core::key::generate()
+    )
+}
+
+/// Django's `clearsessions`: deletes the expired sessions of the db or file store of
+/// `options` and returns how many. Shows a progress bar on a terminal when there are
+/// many (at least [`PROGRESS_THRESHOLD`]).
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let db = dir.path().join("s.sqlite3");
+/// let options = session_demo::Options::parse(["clear-expired", "--db", db.to_str().unwrap()])?;
+/// assert_eq!(session_demo::clear_expired(&options)?, 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn clear_expired(options: &Options) -> Result<u64, DemoError> {
+    let backend = Backend::open(options)?;
+    let failed = |source: session_core::Error| DemoError::Store { source };
+    match &backend.store {
+        Store::Db(store) => {
+            let total = store.count_expired().map_err(failed)?;
+            let bar = progress_bar(total);
+            let deleted = store
+                .clear_expired_with(|done| bar.set_position(done))
+                .map_err(failed)?;
+            bar.finish_and_clear();
+            Ok(deleted)
+        }
+        Store::Cache(_) | Store::Cookie(_) => Err(DemoError::Usage(format!(
+            "clear-expired works on the db and file backends, not `{}`",
+            options.backend.name()
+        ))),
+    }
+}
+
+/// The number of expired sessions from which `clear-expired` shows a progress bar.
+pub const PROGRESS_THRESHOLD: u64 = 1_000;
+
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    if total < PROGRESS_THRESHOLD {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} expired sessions deleted ({eta} left)",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}

@@ -1,0 +1,282 @@
+//! Command-line flags (hand-written: a handful of flags needs no parser crate).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::DemoError;
+
+/// The help text of `session-demo --help`.
+pub const USAGE: &str = "\
+session-demo: the views of Django's session docs, served on any session-engines backend
+
+USAGE:
+    session-demo [OPTIONS]                  serve the site
+    session-demo clear-expired [OPTIONS]    delete expired sessions (db and file backends)
+
+OPTIONS:
+    --addr HOST:PORT        where to listen [default: 127.0.0.1:8000]
+    --backend NAME          db | cache | file | cookie [default: db]
+    --db PATH               SQLite file of the db backend [default: sessions.sqlite3]
+    --dir PATH              directory of the file backend [default: sessions]
+    --serializer NAME       json | msgpack [default: json]
+    --secret S              signing secret of the cookie backend (random when absent)
+    --django-secret S       Django mode: share sessions with a Django site that has this
+                            SECRET_KEY (Django's signed cookies, django_session table and
+                            session codec)
+    -h, --help              print this help
+";
+
+/// Which store sessions live in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    /// `session-db`: SQLite.
+    Db,
+    /// `session-cache`: in-process moka cache.
+    Cache,
+    /// `session-file`: one file per session.
+    File,
+    /// `session-cookie`: the session in a signed cookie.
+    Cookie,
+}
+
+impl BackendKind {
+    /// The flag value.
+    ///
+    /// ```
+    /// assert_eq!(session_demo::BackendKind::Cookie.name(), "cookie");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendKind::Db => "db",
+            BackendKind::Cache => "cache",
+            BackendKind::File => "file",
+            BackendKind::Cookie => "cookie",
+        }
+    }
+}
+
+/// The encoding of session data (Django mode always uses Django's codec).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SerializerKind {
+    /// JSON.
+    Json,
+    /// MessagePack.
+    MessagePack,
+}
+
+/// What to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Serve the site.
+    Serve,
+    /// Django's `clearsessions`.
+    ClearExpired,
+    /// Print [`USAGE`].
+    Help,
+}
+
+/// Parsed command line.
+///
+/// ```
+/// use session_demo::{BackendKind, Command, Options};
+/// let options = Options::parse(["--backend", "cookie", "--secret=correct horse battery"])?;
+/// assert_eq!(options.command, Command::Serve);
+/// assert_eq!(options.backend, BackendKind::Cookie);
+/// assert_eq!(options.addr.to_string(), "127.0.0.1:8000");
+/// assert!(Options::parse(["--nope"]).is_err());
+/// # Ok::<(), session_demo::DemoError>(())
+/// ```
+#[derive(Clone)]
+pub struct Options {
+    /// What to do.
+    pub command: Command,
+    /// `--addr`.
+    pub addr: SocketAddr,
+    /// `--backend`.
+    pub backend: BackendKind,
+    /// `--db` (db backend).
+    pub db: PathBuf,
+    /// `--dir` (file backend).
+    pub dir: PathBuf,
+    /// `--serializer`.
+    pub serializer: SerializerKind,
+    /// `--secret`.
+    pub secret: Option<String>,
+    /// `--django-secret`.
+    pub django_secret: Option<String>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redact = |s: &Option<String>| s.as_ref().map(|_| "[redacted]");
+        f.debug_struct("Options")
+            .field("command", &self.command)
+            .field("addr", &self.addr)
+            .field("backend", &self.backend)
+            .field("db", &self.db)
+            .field("dir", &self.dir)
+            .field("serializer", &self.serializer)
+            .field("secret", &redact(&self.secret))
+            .field("django_secret", &redact(&self.django_secret))
+            .finish()
+    }
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            command: Command::Serve,
+            addr: SocketAddr::from(([127, 0, 0, 1], 8000)),
+            backend: BackendKind::Db,
+            db: PathBuf::from("sessions.sqlite3"),
+            dir: PathBuf::from("sessions"),
+            serializer: SerializerKind::Json,
+            secret: None,
+            django_secret: None,
+        }
+    }
+}
+
+/// The shortest secret accepted: anything shorter is a typo or a placeholder.
+pub const MIN_SECRET_LEN: usize = 8;
+
+impl Options {
+    /// Parses the arguments after the program name. Flags take `--flag value` or
+    /// `--flag=value`; each may appear once.
+    ///
+    /// ```
+    /// use session_demo::{Command, Options};
+    /// let options = Options::parse(["clear-expired", "--db", "/tmp/x.sqlite3"])?;
+    /// assert_eq!(options.command, Command::ClearExpired);
+    /// assert!(Options::parse(["--backend", "nosql"]).is_err());
+    /// # Ok::<(), session_demo::DemoError>(())
+    /// ```
+    pub fn parse<I, S>(args: I) -> Result<Options, DemoError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut options = Options::default();
+        let mut seen: Vec<String> = Vec::new();
+        let mut command = None;
+        let (mut db_set, mut dir_set) = (false, false);
+        let mut args = args.into_iter().map(Into::into);
+        while let Some(arg) = args.next() {
+            if arg == "-h" || arg == "--help" {
+                options.command = Command::Help;
+                return Ok(options);
+            }
+            if !arg.starts_with("--") {
+                if command.is_some() {
+                    return Err(usage(format!("unexpected argument `{arg}`")));
+                }
+                command = Some(match arg.as_str() {
+                    "serve" => Command::Serve,
+                    "clear-expired" => Command::ClearExpired,
+                    _ => return Err(usage(format!("unknown command `{arg}`"))),
+                });
+                continue;
+            }
+            let (flag, inline_value) = match arg.split_once('=') {
+                Some((flag, value)) => (flag.to_owned(), Some(value.to_owned())),
+                None => (arg.clone(), None),
+            };
+            const FLAGS: [&str; 7] = [
+                "--addr",
+                "--backend",
+                "--db",
+                "--dir",
+                "--serializer",
+                "--secret",
+                "--django-secret",
+            ];
+            if !FLAGS.contains(&flag.as_str()) {
+                return Err(usage(format!("unknown flag `{flag}`")));
+            }
+            if seen.contains(&flag) {
+                return Err(usage(format!("`{flag}` given twice")));
+            }
+            seen.push(flag.clone());
+            let value = match inline_value.or_else(|| args.next()) {
+                Some(value) => value,
+                None => return Err(usage(format!("`{flag}` needs a value"))),
+            };
+            match flag.as_str() {
+                "--addr" => {
+                    options.addr = value
+                        .parse()
+                        .map_err(|_| usage(format!("`--addr {value}` is not HOST:PORT")))?
+                }
+                "--backend" => {
+                    options.backend = match value.as_str() {
+                        "db" => BackendKind::Db,
+                        "cache" => BackendKind::Cache,
+                        "file" => BackendKind::File,
+                        "cookie" => BackendKind::Cookie,
+                        _ => {
+                            return Err(usage(format!(
+                                "unknown backend `{value}` (db, cache, file or cookie)"
+                            )));
+                        }
+                    }
+                }
+                "--db" => (options.db, db_set) = (path(&flag, value)?, true),
+                "--dir" => (options.dir, dir_set) = (path(&flag, value)?, true),
+                "--serializer" => {
+                    options.serializer = match value.as_str() {
+                        "json" => SerializerKind::Json,
+                        "msgpack" => SerializerKind::MessagePack,
+                        _ => {
+                            return Err(usage(format!(
+                                "unknown serializer `{value}` (json or msgpack)"
+                            )));
+                        }
+                    }
+                }
+                "--secret" => options.secret = Some(secret(&flag, value)?),
+                _ => options.django_secret = Some(secret(&flag, value)?),
+            }
+        }
+        options.command = command.unwrap_or(Command::Serve);
+        if db_set && options.backend != BackendKind::Db {
+            return Err(usage("`--db` needs `--backend db`"));
+        }
+        if dir_set && options.backend != BackendKind::File {
+            return Err(usage("`--dir` needs `--backend file`"));
+        }
+        if options.django_secret.is_some() && options.serializer == SerializerKind::MessagePack {
+            return Err(usage(
+                "Django mode uses Django's JSON codec: drop `--serializer msgpack`",
+            ));
+        }
+        if options.command == Command::ClearExpired
+            && !matches!(options.backend, BackendKind::Db | BackendKind::File)
+        {
+            return Err(usage(format!(
+                "clear-expired works on the db and file backends, not `{}`",
+                options.backend.name()
+            )));
+        }
+        Ok(options)
+    }
+}
+
+fn usage(message: impl Into<String>) -> DemoError {
+    DemoError::Usage(message.into())
+}
+
+fn path(flag: &str, value: String) -> Result<PathBuf, DemoError> {
+    if value.trim().is_empty() {
+        return Err(usage(format!("`{flag}` needs a non-empty path")));
+    }
+    Ok(PathBuf::from(value))
+}
+
+fn secret(flag: &str, value: String) -> Result<String, DemoError> {
+    if value.trim().chars().count() < MIN_SECRET_LEN {
+        return Err(usage(format!(
+            "`{flag}` is too short: use at least {MIN_SECRET_LEN} characters"
+        )));
+    }
+    Ok(value)
+}

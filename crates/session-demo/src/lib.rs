@@ -1,0 +1,74 @@
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod backend;
+mod cli;
+mod error;
+mod views;
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use session_tower::{SessionKeyPrefix, SessionLayer};
+
+pub use backend::{Backend, PROGRESS_THRESHOLD, Store, clear_expired};
+pub use cli::{BackendKind, Command, MIN_SECRET_LEN, Options, SerializerKind, USAGE};
+pub use error::DemoError;
+pub use views::{MEMBERS, escape};
+
+/// The site: the routes of DESIGN §8 behind a [`SessionLayer`] over `backend`'s manager,
+/// and one log line per request (method, path, status, session key prefix, time).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use tower::ServiceExt;
+/// let backend = session_demo::Backend::open(&session_demo::Options::parse(["--backend", "cache"])?)?;
+/// let request = axum::http::Request::post("/login")
+///     .header("content-type", "application/x-www-form-urlencoded")
+///     .body(axum::body::Body::from("username=alice&password=wonderland"))?;
+/// let response = session_demo::app(&backend).oneshot(request).await?;
+/// assert!(response.headers().contains_key("set-cookie"));
+/// # Ok(()) }
+/// ```
+pub fn app(backend: &Backend) -> Router {
+    let site = views::Site {
+        backend: Arc::from(backend.describe()),
+        comments: Arc::new(Mutex::new(Vec::new())),
+    };
+    Router::new()
+        .route("/", get(views::index))
+        .route("/comment", post(views::comment))
+        .route("/login", post(views::login))
+        .route("/logout", post(views::logout))
+        .route("/session", get(views::session_json))
+        .with_state(site)
+        .layer(SessionLayer::new(backend.manager.clone()))
+        .layer(middleware::from_fn(log_request))
+}
+
+/// The access log: one line per request, after the session layer has answered.
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let key = response
+        .extensions()
+        .get::<SessionKeyPrefix>()
+        .and_then(|p| p.0.clone())
+        .unwrap_or_else(|| "-".to_owned());
+    tracing::info!(
+        target: "session_demo::access",
+        "{method} {path} {} session={key} {:?}",
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}

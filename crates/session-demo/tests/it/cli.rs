@@ -1,0 +1,97 @@
+//! The command line: errors are one line, `clear-expired` sweeps.
+
+use std::time::{Duration, SystemTime};
+
+use session_core::{Record, SessionStore};
+use session_demo::{BackendKind, Command, DemoError, Options, SerializerKind, clear_expired};
+
+use crate::flows::setup;
+
+#[test]
+fn defaults_serve_sqlite() {
+    let options = Options::parse(Vec::<String>::new()).unwrap();
+    assert_eq!(options.command, Command::Serve);
+    assert_eq!(options.backend, BackendKind::Db);
+    assert_eq!(options.db, std::path::Path::new("sessions.sqlite3"));
+    assert_eq!(options.serializer, SerializerKind::Json);
+    assert_eq!(options.addr.to_string(), "127.0.0.1:8000");
+    assert_eq!(Options::parse(["--help"]).unwrap().command, Command::Help);
+}
+
+#[test]
+fn bad_command_lines_give_one_line_errors() {
+    let cases: &[&[&str]] = &[
+        &["--frobnicate"],
+        &["--addr"],
+        &["--addr", "localhost"],
+        &["--backend", "mongo"],
+        &["--serializer", "pickle"],
+        &["--secret", "short"],
+        &["--secret", ""],
+        &["--django-secret", "   "],
+        &["--backend", "cookie", "--db", "x.sqlite3"],
+        &["--dir", "sessions"],
+        &["--backend", "db", "--backend", "db"],
+        &[
+            "--django-secret",
+            "long enough secret",
+            "--serializer",
+            "msgpack",
+        ],
+        &["serve", "clear-expired"],
+        &["destroy"],
+        &["clear-expired", "--backend", "cookie"],
+        &["clear-expired", "--backend", "cache"],
+    ];
+    for args in cases {
+        let err = Options::parse(args.iter().copied()).unwrap_err();
+        let line = err.report();
+        assert!(matches!(err, DemoError::Usage(_)), "{args:?}");
+        assert!(!line.contains('\n') && !line.is_empty(), "{args:?}: {line}");
+    }
+}
+
+#[test]
+fn bad_paths_give_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir/s.sqlite3");
+    let not_a_db = dir.path().join("junk.sqlite3");
+    std::fs::write(&not_a_db, vec![0xAB; 4096]).unwrap();
+    for path in [missing, not_a_db, dir.path().to_owned()] {
+        let options = Options::parse(["--db", path.to_str().unwrap()]).unwrap();
+        let err = session_demo::Backend::open(&options).unwrap_err();
+        assert!(matches!(err, DemoError::Open { .. }), "{path:?}: {err:?}");
+        let line = err.report();
+        assert!(line.starts_with("cannot open database"), "{line}");
+        assert!(!line.contains('\n'));
+    }
+}
+
+#[test]
+fn clear_expired_sweeps_the_db() {
+    let setup = setup(&["clear-expired"]);
+    assert_eq!(clear_expired(&setup.options).unwrap(), 0);
+    let store = session_db::DbStore::open(&setup.options.db).unwrap();
+    let past = SystemTime::now() - Duration::from_secs(60);
+    let future = SystemTime::now() + Duration::from_secs(60);
+    for _ in 0..5 {
+        store.create(&Record::new(b"{}".to_vec(), past)).unwrap();
+    }
+    let live = store.create(&Record::new(b"{}".to_vec(), future)).unwrap();
+    assert_eq!(clear_expired(&setup.options).unwrap(), 5);
+    assert!(store.exists(&live).unwrap());
+    assert_eq!(clear_expired(&setup.options).unwrap(), 0);
+}
+
+#[test]
+fn clear_expired_in_django_mode() {
+    let setup = setup(&[
+        "clear-expired",
+        "--django-secret",
+        crate::flows::DJANGO_SECRET,
+    ]);
+    let store = session_db::DbStore::open_django(&setup.options.db).unwrap();
+    let past = SystemTime::now() - Duration::from_secs(60);
+    store.create(&Record::new(b"x".to_vec(), past)).unwrap();
+    assert_eq!(clear_expired(&setup.options).unwrap(), 1);
+}

@@ -1,0 +1,252 @@
+//! Login, comment, logout and forged-cookie flows, on every backend and serializer and in
+//! Django mode.
+
+use axum::http::StatusCode;
+use serde_json::json;
+use session_core::{DjangoJson, SessionManager};
+use session_demo::{BackendKind, Options};
+
+use crate::client::Client;
+
+pub const DJANGO_SECRET: &str = "django-insecure-demo-secret-for-tests";
+
+/// Options for one backend configuration, with its temporary directory.
+pub struct Setup {
+    pub options: Options,
+    pub _dir: tempfile::TempDir,
+}
+
+pub fn setup(args: &[&str]) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let backend = args
+        .windows(2)
+        .find(|w| w[0] == "--backend")
+        .map(|w| w[1])
+        .unwrap_or("db");
+    match backend {
+        "db" => all.extend([
+            "--db".into(),
+            dir.path().join("s.sqlite3").display().to_string(),
+        ]),
+        "file" => all.extend([
+            "--dir".into(),
+            dir.path().join("sessions").display().to_string(),
+        ]),
+        _ => {}
+    }
+    Setup {
+        options: Options::parse(all).unwrap(),
+        _dir: dir,
+    }
+}
+
+macro_rules! flows {
+    ($($name:ident: [$($arg:expr),*];)*) => {$(
+        mod $name {
+            use super::*;
+            fn setup() -> Setup {
+                super::setup(&[$($arg),*])
+            }
+            #[tokio::test]
+            async fn login_comment_logout() {
+                super::login_comment_logout(&setup()).await;
+            }
+            #[tokio::test]
+            async fn forged_cookies_are_not_adopted() {
+                super::forged_cookies_are_not_adopted(&setup()).await;
+            }
+            #[tokio::test]
+            async fn django_mode_shares_sessions() {
+                super::django_mode_shares_sessions(&setup()).await;
+            }
+        }
+    )*};
+}
+
+flows! {
+    db_json: [];
+    db_msgpack: ["--serializer", "msgpack"];
+    db_django: ["--django-secret", DJANGO_SECRET];
+    cache_json: ["--backend", "cache"];
+    cache_msgpack: ["--backend", "cache", "--serializer", "msgpack"];
+    cache_django: ["--backend", "cache", "--django-secret", DJANGO_SECRET];
+    cookie_json: ["--backend", "cookie", "--secret", "a test secret, long enough"];
+    cookie_msgpack: ["--backend", "cookie", "--serializer", "msgpack", "--secret", "another test secret"];
+    cookie_random_secret: ["--backend", "cookie"];
+    cookie_django: ["--backend", "cookie", "--django-secret", DJANGO_SECRET];
+}
+
+pub async fn login_comment_logout(setup: &Setup) {
+    let mut client = Client::new(&setup.options);
+    assert_eq!(client.session().await, json!({}));
+    assert_eq!(
+        client.cookie, None,
+        "reading an empty session sets no cookie"
+    );
+
+    let reply = client
+        .post("/login", "username=alice&password=rabbit")
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body, "Your username and password didn't match.");
+    assert_eq!(reply.set_cookie, None);
+    let reply = client
+        .post("/login", "username=mallory&password=wonderland")
+        .await;
+    assert_eq!(reply.body, "Your username and password didn't match.");
+
+    assert_eq!(
+        client.post("/comment", "comment=First!").await.body,
+        "Thanks for your comment!"
+    );
+    let before_login = client.cookie.clone().expect("commenting starts a session");
+    assert_eq!(
+        client.post("/comment", "comment=Again").await.body,
+        "You've already commented."
+    );
+
+    let reply = client
+        .post("/login", "username=alice&password=wonderland")
+        .await;
+    assert_eq!(reply.body, "You're logged in.");
+    let after_login = client.cookie.clone().unwrap();
+    assert_ne!(after_login, before_login, "login cycles the key");
+    assert_eq!(
+        client.session().await,
+        json!({"has_commented": true, "member_id": 1})
+    );
+    let page = client.get("/").await;
+    assert!(
+        page.body.contains("logged in as <strong>alice</strong>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("First!"));
+    assert!(
+        page.body.contains("&quot;member_id&quot;: 1"),
+        "the session's contents are shown"
+    );
+
+    if setup.options.backend != BackendKind::Cookie {
+        // The pre-login key is gone from the server (the cookie store keeps nothing).
+        let mut old = Client {
+            app: client.app.clone(),
+            cookie: Some(before_login),
+        };
+        assert_eq!(old.session().await, json!({}));
+    }
+
+    let reply = client.post("/logout", "").await;
+    assert_eq!(reply.body, "You're logged out.");
+    assert_eq!(client.session().await, json!({"has_commented": true}));
+    assert!(
+        client
+            .get("/")
+            .await
+            .body
+            .contains("You are not logged in.")
+    );
+
+    // Bob on a fresh browser.
+    let mut bob = Client {
+        app: client.app.clone(),
+        cookie: None,
+    };
+    assert_eq!(
+        bob.post("/login", "username=bob&password=builder")
+            .await
+            .body,
+        "You're logged in."
+    );
+    assert_eq!(bob.session().await, json!({"member_id": 2}));
+}
+
+pub async fn forged_cookies_are_not_adopted(setup: &Setup) {
+    let mut client = Client::new(&setup.options);
+    let forged = "forgedsessionkey0123456789abcdef".to_owned();
+    client.cookie = Some(forged.clone());
+    assert_eq!(client.session().await, json!({}));
+    assert_eq!(
+        client.post("/comment", "comment=hi").await.body,
+        "Thanks for your comment!"
+    );
+    assert_ne!(
+        client.cookie.as_deref(),
+        Some(forged.as_str()),
+        "a fresh key, not the forged one"
+    );
+
+    // A real cookie with one character changed.
+    let mut alice = Client {
+        app: client.app.clone(),
+        cookie: None,
+    };
+    alice
+        .post("/login", "username=alice&password=wonderland")
+        .await;
+    let real = alice.cookie.clone().unwrap();
+    let mut tampered: Vec<char> = real.chars().collect();
+    let i = tampered.len() / 2;
+    tampered[i] = if tampered[i] == 'a' { 'b' } else { 'a' };
+    let mut mallory = Client {
+        app: client.app.clone(),
+        cookie: Some(tampered.into_iter().collect()),
+    };
+    assert_eq!(mallory.session().await, json!({}));
+    assert!(
+        mallory
+            .get("/")
+            .await
+            .body
+            .contains("You are not logged in.")
+    );
+
+    // Garbage of every kind: never an error page.
+    for garbage in [
+        "",
+        "x",
+        "\"\"",
+        "../../../etc/passwd",
+        "%00%00%00%00%00%00",
+        ".eJyrVsrNzFOyUkpJTM5OzEvMTVSqBQBR9Ad4:1:x",
+    ] {
+        let mut client = Client {
+            app: client.app.clone(),
+            cookie: Some(garbage.to_owned()),
+        };
+        let reply = client.get("/session").await;
+        assert_eq!(reply.status, StatusCode::OK, "{garbage}");
+        assert_eq!(reply.body, "{}");
+    }
+}
+
+/// In Django mode a Django site with the same secret reads what the demo wrote: checked
+/// here through the Django formats of session-db and session-cookie.
+pub async fn django_mode_shares_sessions(setup: &Setup) {
+    let Some(secret) = setup.options.django_secret.as_deref() else {
+        return;
+    };
+    let mut client = Client::new(&setup.options);
+    client
+        .post("/login", "username=alice&password=wonderland")
+        .await;
+    let cookie = client.cookie.clone().unwrap();
+    let manager = match setup.options.backend {
+        BackendKind::Db => session_db::DbStore::open_django(&setup.options.db)
+            .unwrap()
+            .django_manager(secret),
+        BackendKind::Cookie => {
+            assert!(
+                cookie.contains(':'),
+                "Django's signed-cookie format: {cookie}"
+            );
+            SessionManager::new(session_cookie::CookieStore::new(secret))
+                .with_serializer(DjangoJson)
+        }
+        // The cache lives in the app's process only; the codec is covered by session-signing.
+        _ => return,
+    };
+    let mut session = manager.session(Some(&cookie));
+    assert_eq!(session.get::<u64>("member_id").unwrap(), Some(1));
+}
