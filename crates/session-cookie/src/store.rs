@@ -2,7 +2,10 @@
 
 use std::time::{Duration, SystemTime};
 
-use session_core::{Error, MAX_COOKIE_VALUE_LEN, Record, Result, SessionStore};
+use session_core::{
+    DjangoJson, Error, MAX_COOKIE_VALUE_LEN, Record, Result, SessionConfig, SessionManager,
+    SessionStore,
+};
 
 use crate::CookieFormat;
 use crate::config::{DEFAULT_COOKIE_NAME, DEFAULT_MAX_AGE, DEFAULT_SALT, DEFAULT_SIZE_LIMIT};
@@ -241,6 +244,35 @@ impl CookieStore {
     #[must_use]
     pub fn with_size_limit(self, limit: usize) -> Self {
         self.map(|s| s.size_limit = limit)
+    }
+
+    /// A [`SessionManager`] over this store, set up to match it: the [`DjangoJson`]
+    /// serializer (what a Django site reads correctly; JSON works in every format) and a
+    /// config whose `cookie_name` and `cookie_age` are this store's cookie name and
+    /// `max_age`. Adjust other settings from `manager.config().clone()`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use session_cookie::CookieStore;
+    ///
+    /// let manager = CookieStore::new("secret")
+    ///     .with_cookie_name("__Host-session")
+    ///     .with_max_age(Duration::from_secs(3600))
+    ///     .into_manager();
+    /// assert_eq!(manager.config().cookie_name, "__Host-session");
+    /// assert_eq!(manager.config().cookie_age, Duration::from_secs(3600));
+    ///
+    /// let secure = manager.config().clone().with_cookie_secure(true);
+    /// let manager = manager.with_config(secure);
+    /// assert!(manager.config().cookie_secure);
+    /// ```
+    pub fn into_manager(self) -> SessionManager {
+        let config = SessionConfig::default()
+            .with_cookie_name(self.cookie_name.clone())
+            .with_cookie_age(self.max_age());
+        SessionManager::new(self)
+            .with_serializer(DjangoJson)
+            .with_config(config)
     }
 
     /// The format.
