@@ -100,3 +100,122 @@ impl CacheConfig {
         self.capacity
     }
 }
+
+/// Settings of a [`RedisStore`](crate::RedisStore), built with chained methods.
+///
+/// The URL may hold a password, so `Debug` prints it as `[redacted]`.
+///
+/// ```
+/// use std::time::Duration;
+/// use session_cache::RedisConfig;
+/// let config = RedisConfig::new("redis://:hunter2@127.0.0.1:6379/0")
+///     .key_prefix("myapp:session:")
+///     .io_timeout(Duration::from_secs(1));
+/// assert_eq!(config.prefix(), "myapp:session:");
+/// assert!(!format!("{config:?}").contains("hunter2"));
+/// ```
+#[cfg(feature = "redis")]
+#[derive(Clone)]
+pub struct RedisConfig {
+    pub(crate) url: String,
+    pub(crate) key_prefix: String,
+    pub(crate) connect_timeout: std::time::Duration,
+    pub(crate) io_timeout: std::time::Duration,
+    pub(crate) max_idle: usize,
+}
+
+#[cfg(feature = "redis")]
+impl RedisConfig {
+    /// Defaults for the server at `url` (`redis://host:port/db`, `rediss://` with TLS
+    /// features of the `redis` crate, `redis+unix:///path`): key prefix [`DEFAULT_REDIS_PREFIX`],
+    /// 5 s connect and I/O timeouts, up to 16 idle connections kept.
+    ///
+    /// ```
+    /// let config = session_cache::RedisConfig::new("redis://127.0.0.1:6379/");
+    /// assert_eq!(config.prefix(), session_cache::DEFAULT_REDIS_PREFIX);
+    /// ```
+    pub fn new(url: impl Into<String>) -> Self {
+        RedisConfig {
+            url: url.into(),
+            key_prefix: DEFAULT_REDIS_PREFIX.to_owned(),
+            connect_timeout: std::time::Duration::from_secs(5),
+            io_timeout: std::time::Duration::from_secs(5),
+            max_idle: 16,
+        }
+    }
+
+    /// Prepended to every Redis key, to share a server between applications.
+    ///
+    /// ```
+    /// let config = session_cache::RedisConfig::new("redis://127.0.0.1/").key_prefix("shop:");
+    /// assert_eq!(config.prefix(), "shop:");
+    /// ```
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.key_prefix = prefix.into();
+        self
+    }
+
+    /// The key prefix.
+    ///
+    /// ```
+    /// assert_eq!(session_cache::RedisConfig::new("redis://127.0.0.1/").prefix(), "session:");
+    /// ```
+    pub fn prefix(&self) -> &str {
+        &self.key_prefix
+    }
+
+    /// How long to wait for a new connection before failing.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let config = session_cache::RedisConfig::new("redis://127.0.0.1/")
+    ///     .connect_timeout(Duration::from_millis(500));
+    /// # drop(config);
+    /// ```
+    pub fn connect_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long to wait for the server to read a command or answer it before failing.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let config = session_cache::RedisConfig::new("redis://127.0.0.1/")
+    ///     .io_timeout(Duration::from_secs(1));
+    /// # drop(config);
+    /// ```
+    pub fn io_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.io_timeout = timeout;
+        self
+    }
+
+    /// How many idle connections to keep for reuse (more are opened under load and
+    /// closed after use).
+    ///
+    /// ```
+    /// let config = session_cache::RedisConfig::new("redis://127.0.0.1/").max_idle(4);
+    /// # drop(config);
+    /// ```
+    pub fn max_idle(mut self, n: usize) -> Self {
+        self.max_idle = n;
+        self
+    }
+}
+
+#[cfg(feature = "redis")]
+impl std::fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisConfig")
+            .field("url", &"[redacted]")
+            .field("key_prefix", &self.key_prefix)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("io_timeout", &self.io_timeout)
+            .field("max_idle", &self.max_idle)
+            .finish()
+    }
+}
+
+/// The default prefix of the Redis keys of [`RedisStore`](crate::RedisStore).
+#[cfg(feature = "redis")]
+pub const DEFAULT_REDIS_PREFIX: &str = "session:";

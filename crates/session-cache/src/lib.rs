@@ -4,8 +4,14 @@
 
 mod cached;
 mod config;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod store;
 
 pub use cached::{CachedStore, DEFAULT_FILL_TTL, KeyedCache};
 pub use config::{CacheConfig, Capacity, DEFAULT_MAX_ENTRIES, ENTRY_OVERHEAD};
+#[cfg(feature = "redis")]
+pub use config::{DEFAULT_REDIS_PREFIX, RedisConfig};
+#[cfg(feature = "redis")]
+pub use redis_store::RedisStore;
 pub use store::CacheStore;

@@ -1,1 +1,349 @@
-//! RedisStore tests (written next).
+//! `RedisStore` against a real server, switched on by `SESSION_TEST_REDIS_URL`
+//! (e.g. `redis://127.0.0.1:6379/`). Each test works under its own random key prefix and
+//! deletes its keys when done.
+
+use std::time::{Duration, SystemTime};
+
+use session_cache::{CachedStore, KeyedCache, RedisConfig, RedisStore};
+use session_core::{Error, MemoryStore, Record, Result, SessionStore, key};
+
+use crate::doubles::{capture_logs, live};
+
+const VAR: &str = "SESSION_TEST_REDIS_URL";
+
+fn url() -> Option<String> {
+    let url = std::env::var(VAR).ok().filter(|u| !u.is_empty());
+    if url.is_none() {
+        println!("skipped: set {VAR} to run");
+    }
+    url
+}
+
+/// A `RedisStore` under a fresh random prefix that deletes its keys when dropped.
+struct TestRedis {
+    store: RedisStore,
+    admin: redis::Client,
+    prefix: String,
+}
+
+impl TestRedis {
+    fn new(url: &str) -> Self {
+        Self::with(url, |c| c)
+    }
+
+    fn with(url: &str, f: impl FnOnce(RedisConfig) -> RedisConfig) -> Self {
+        let prefix = format!("session-engines-test:{}:", key::generate());
+        let store = RedisStore::with_config(f(RedisConfig::new(url).key_prefix(&prefix))).unwrap();
+        TestRedis {
+            store,
+            admin: redis::Client::open(url).unwrap(),
+            prefix,
+        }
+    }
+
+    fn admin(&self) -> redis::Connection {
+        self.admin.get_connection().unwrap()
+    }
+
+    fn keys(&self) -> Vec<String> {
+        let mut conn = self.admin();
+        let (mut cursor, mut keys) = (0u64, Vec::new());
+        loop {
+            let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(format!("{}*", self.prefix))
+                .arg("COUNT")
+                .arg(1000)
+                .query(&mut conn)
+                .unwrap();
+            keys.extend(batch);
+            if next == 0 {
+                return keys;
+            }
+            cursor = next;
+        }
+    }
+}
+
+impl Drop for TestRedis {
+    fn drop(&mut self) {
+        let keys = self.keys();
+        if !keys.is_empty() {
+            let mut conn = self.admin();
+            for chunk in keys.chunks(500) {
+                let _: i64 = redis::cmd("DEL").arg(chunk).query(&mut conn).unwrap();
+            }
+        }
+    }
+}
+
+impl SessionStore for TestRedis {
+    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        self.store.load(key)
+    }
+    fn create(&self, record: &Record) -> Result<String> {
+        self.store.create(record)
+    }
+    fn save(&self, key: &str, record: &Record) -> Result<String> {
+        self.store.save(key, record)
+    }
+    fn delete(&self, key: &str) -> Result<()> {
+        self.store.delete(key)
+    }
+    fn exists(&self, key: &str) -> Result<bool> {
+        self.store.exists(key)
+    }
+}
+
+impl KeyedCache for TestRedis {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        self.store.get(key)
+    }
+    fn put(&self, key: &str, record: &Record) -> Result<()> {
+        self.store.put(key, record)
+    }
+    fn remove(&self, key: &str) -> Result<()> {
+        self.store.remove(key)
+    }
+    fn contains(&self, key: &str) -> Result<bool> {
+        self.store.contains(key)
+    }
+}
+
+/// The conformance suite needs a store in every test; without the server it runs on
+/// `MemoryStore` (and says it skipped Redis).
+fn redis_or_skip() -> Box<dyn SessionStore> {
+    match url() {
+        Some(url) => Box::new(TestRedis::new(&url)),
+        None => Box::new(MemoryStore::new()),
+    }
+}
+
+fn cached_redis_or_skip() -> Box<dyn SessionStore> {
+    match url() {
+        Some(url) => Box::new(CachedStore::new(TestRedis::new(&url), MemoryStore::new())),
+        None => Box::new(MemoryStore::new()),
+    }
+}
+
+session_core::conformance_tests!(conformance, redis_or_skip());
+session_core::conformance_tests!(cached_over_memory, cached_redis_or_skip());
+
+#[test]
+fn keys_are_hashed_and_expire_with_the_session() {
+    let Some(url) = url() else { return };
+    let t = TestRedis::new(&url);
+    let key = t.store.create(&live(b"{}")).unwrap();
+    let keys = t.keys();
+    assert_eq!(keys.len(), 1);
+    assert!(
+        !keys[0].contains(&key),
+        "the session key is stored in clear"
+    );
+    assert_eq!(keys[0].len(), t.prefix.len() + 64);
+    let pttl: i64 = redis::cmd("PTTL")
+        .arg(&keys[0])
+        .query(&mut t.admin())
+        .unwrap();
+    assert!(pttl > 0 && pttl <= 3_600_000, "{pttl}");
+}
+
+#[test]
+fn two_nodes_share_sessions_and_logout_interrupts() {
+    let Some(url) = url() else { return };
+    let a = TestRedis::new(&url);
+    // A second store with its own connections and the same prefix: another web node.
+    let b = RedisStore::with_config(RedisConfig::new(&url).key_prefix(&a.prefix)).unwrap();
+    let key = a.create(&live(b"{\"member_id\":1}")).unwrap();
+    assert_eq!(
+        b.load(&key).unwrap().as_deref(),
+        Some(&b"{\"member_id\":1}"[..])
+    );
+    b.save(&key, &live(b"{\"member_id\":1,\"cart\":2}"))
+        .unwrap();
+    assert_eq!(
+        a.load(&key).unwrap().as_deref(),
+        Some(&b"{\"member_id\":1,\"cart\":2}"[..])
+    );
+    b.delete(&key).unwrap(); // logout on node B
+    assert!(matches!(
+        a.save(&key, &live(b"{}")),
+        Err(Error::Interrupted)
+    ));
+    assert_eq!(a.load(&key).unwrap(), None, "the session was resurrected");
+}
+
+#[test]
+fn cached_store_with_redis_in_front_of_two_nodes() {
+    let Some(url) = url() else { return };
+    let db = std::sync::Arc::new(MemoryStore::new()); // the shared database
+    let a = CachedStore::new(TestRedis::new(&url), std::sync::Arc::clone(&db));
+    let prefix = a.cache().prefix.clone();
+    let b = CachedStore::new(
+        RedisStore::with_config(RedisConfig::new(&url).key_prefix(prefix)).unwrap(),
+        std::sync::Arc::clone(&db),
+    );
+    let key = a.create(&live(b"1")).unwrap();
+    assert!(b.cache().contains(&key).unwrap(), "not written through");
+    b.save(&key, &live(b"2")).unwrap();
+    assert_eq!(a.load(&key).unwrap().as_deref(), Some(&b"2"[..]));
+    b.delete(&key).unwrap();
+    assert!(matches!(a.save(&key, &live(b"3")), Err(Error::Interrupted)));
+    assert_eq!(a.load(&key).unwrap(), None);
+}
+
+#[test]
+fn save_with_past_expiry_ends_the_session() {
+    let Some(url) = url() else { return };
+    let t = TestRedis::new(&url);
+    let key = t.create(&live(b"{}")).unwrap();
+    let past = Record::new(vec![], SystemTime::now() - Duration::from_secs(1));
+    assert_eq!(t.save(&key, &past).unwrap(), key);
+    assert!(!t.exists(&key).unwrap());
+    assert!(matches!(t.save(&key, &past), Err(Error::Interrupted)));
+}
+
+#[test]
+fn reconnects_after_the_server_drops_every_connection() {
+    let Some(url) = url() else { return };
+    // The store logs in as its own ACL user, so that killing "its" connections cannot
+    // disturb any other test running against the same server.
+    let user = format!("session-engines-test-{}", key::generate());
+    let password = key::generate();
+    let mut admin = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let _: () = redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg(&user)
+        .arg("on")
+        .arg(format!(">{password}"))
+        .arg("~*")
+        .arg("+@all")
+        .query(&mut admin)
+        .unwrap();
+    let user_url = url::parse_user_url(&url, &user, &password);
+    let t = TestRedis::with(&user_url, |c| c.max_idle(8));
+
+    // Fill the pool with several connections.
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..20 {
+                    t.create(&live(b"{}")).unwrap();
+                }
+            });
+        }
+    });
+    let key = t.create(&live(b"before")).unwrap();
+
+    for round in 0..3 {
+        let killed: i64 = redis::cmd("CLIENT")
+            .arg("KILL")
+            .arg("USER")
+            .arg(&user)
+            .query(&mut admin)
+            .unwrap();
+        assert!(
+            killed >= 1,
+            "round {round}: no connection of the store was open"
+        );
+        let (first, logs) = capture_logs(|| t.load(&key));
+        match first {
+            Ok(data) => assert_eq!(data.as_deref(), Some(&b"before"[..])),
+            Err(e) => assert!(
+                matches!(
+                    e,
+                    Error::Backend {
+                        backend: "redis",
+                        ..
+                    }
+                ),
+                "round {round}: unclear error {e:?}"
+            ),
+        }
+        assert!(logs.contains("reconnecting"), "{logs}");
+        assert_eq!(
+            t.load(&key).unwrap().as_deref(),
+            Some(&b"before"[..]),
+            "round {round}: not recovered"
+        );
+        t.save(&key, &live(b"before")).unwrap();
+    }
+    drop(t); // deletes its keys while the user still exists
+    let _: i64 = redis::cmd("ACL")
+        .arg("DELUSER")
+        .arg(&user)
+        .query(&mut admin)
+        .unwrap();
+}
+
+/// Puts a user name and password into a `redis://` URL.
+mod url {
+    pub fn parse_user_url(url: &str, user: &str, password: &str) -> String {
+        let rest = url
+            .strip_prefix("redis://")
+            .expect("SESSION_TEST_REDIS_URL must start with redis://");
+        let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+        format!("redis://{user}:{password}@{host}")
+    }
+}
+
+#[test]
+fn unreachable_server_is_a_clear_error() {
+    // Nothing listens on port 1 of the loopback interface: refused at once, no server needed.
+    let store = RedisStore::with_config(
+        RedisConfig::new("redis://127.0.0.1:1/").connect_timeout(Duration::from_secs(1)),
+    )
+    .unwrap();
+    let key = key::generate();
+    let errors = [
+        store.load(&key).unwrap_err(),
+        store.create(&live(b"{}")).unwrap_err(),
+        store.save(&key, &live(b"{}")).unwrap_err(),
+        store.delete(&key).unwrap_err(),
+        store.exists(&key).unwrap_err(),
+        store.ping().unwrap_err(),
+    ];
+    for e in errors {
+        assert!(
+            matches!(
+                e,
+                Error::Backend {
+                    backend: "redis",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let source = std::error::Error::source(&e).expect("the redis error is kept");
+        assert!(source.downcast_ref::<redis::RedisError>().is_some());
+    }
+    // Malformed keys never reach the server, so they cannot fail on it either.
+    assert_eq!(store.load("../x").unwrap(), None);
+}
+
+#[test]
+fn unreachable_redis_cache_never_fails_the_request() {
+    let cache = RedisStore::with_config(
+        RedisConfig::new("redis://127.0.0.1:1/").connect_timeout(Duration::from_secs(1)),
+    )
+    .unwrap();
+    let store = CachedStore::new(cache, MemoryStore::new());
+    let (key, logs) = capture_logs(|| {
+        let key = store.create(&live(b"1")).unwrap();
+        store.save(&key, &live(b"2")).unwrap();
+        assert_eq!(store.load(&key).unwrap().as_deref(), Some(&b"2"[..]));
+        key
+    });
+    assert!(store.exists(&key).unwrap());
+    assert!(logs.contains("session cache failed"), "{logs}");
+}
+
+#[test]
+fn debug_hides_the_password() {
+    let store = RedisStore::open("redis://:hunter2@127.0.0.1:1/").unwrap();
+    assert!(!format!("{store:?}").contains("hunter2"));
+}

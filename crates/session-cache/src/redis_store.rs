@@ -1,0 +1,355 @@
+//! `RedisStore`: sessions in a Redis server (feature `redis`).
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::SystemTime;
+
+use redis::{Cmd, Connection, ConnectionLike, RedisError, Value};
+use session_core::{CREATE_ATTEMPTS, Error, Record, Result, SessionStore, key, key_prefix};
+use sha2::{Digest, Sha256};
+
+use crate::cached::KeyedCache;
+use crate::config::RedisConfig;
+
+/// The longest TTL we hand Redis: 100 years. Redis refuses expiry times that overflow
+/// its millisecond clock; no session lives this long anyway.
+const MAX_TTL_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
+
+/// Sessions in Redis: shared by every web node, expiring by themselves.
+///
+/// - `create` is `SET key value NX PX ttl`: atomic, never overwrites (retries with a new
+///   key on a collision).
+/// - `save` is `SET key value XX PX ttl`: only an existing, unexpired session is updated;
+///   a session deleted (logout on another node) or expired gives [`Error::Interrupted`]
+///   and is never resurrected.
+/// - Expiry is the key's TTL, from each record's `expires_at`; Redis drops expired
+///   sessions itself, so there is no `clear_expired`.
+/// - Redis keys are `prefix + hex(SHA-256(session key))`: a dump of the server holds no
+///   usable cookie. Malformed session keys never reach the server.
+/// - Connections come from a small pool. A failure is [`Error::Backend`] with the
+///   `redis` error as its source, never a panic. After a server restart, the first
+///   command on a stale connection fails, every idle connection is dropped and the
+///   command is retried once on a fresh one, so the application recovers by itself.
+///
+/// It also implements [`KeyedCache`], so `CachedStore::new(redis, db)` puts a shared
+/// Redis cache in front of a database.
+///
+/// Retried commands: a command whose connection dropped is sent once more. Every command
+/// is idempotent except `create`'s `SET NX`; if the first one did land, the retry finds
+/// the key taken and `create` moves on to a new key, leaving an orphan record that
+/// expires with its TTL.
+///
+/// ```no_run
+/// use std::time::{Duration, SystemTime};
+/// use session_cache::RedisStore;
+/// use session_core::{Record, SessionStore};
+///
+/// let store = RedisStore::open("redis://127.0.0.1:6379/")?;
+/// let key = store.create(&Record::new(b"{}".to_vec(), SystemTime::now() + Duration::from_secs(60)))?;
+/// assert_eq!(store.load(&key)?.as_deref(), Some(&b"{}"[..]));
+/// # Ok::<(), session_core::Error>(())
+/// ```
+pub struct RedisStore {
+    client: redis::Client,
+    config: RedisConfig,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl RedisStore {
+    /// A store on the server at `url`, with the default [`RedisConfig`]. Nothing is
+    /// connected yet: a bad URL fails here, an unreachable server at the first operation.
+    ///
+    /// ```
+    /// let store = session_cache::RedisStore::open("redis://127.0.0.1:6379/")?;
+    /// assert!(session_cache::RedisStore::open("not a url").is_err());
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn open(url: &str) -> Result<Self> {
+        Self::with_config(RedisConfig::new(url))
+    }
+
+    /// A store with these settings.
+    ///
+    /// ```
+    /// use session_cache::{RedisConfig, RedisStore};
+    /// let store = RedisStore::with_config(RedisConfig::new("redis://127.0.0.1/").key_prefix("shop:"))?;
+    /// assert_eq!(store.config().prefix(), "shop:");
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn with_config(config: RedisConfig) -> Result<Self> {
+        let client = redis::Client::open(config.url.as_str()).map_err(backend)?;
+        Ok(RedisStore {
+            client,
+            config,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The settings of this store.
+    ///
+    /// ```
+    /// let store = session_cache::RedisStore::open("redis://127.0.0.1/")?;
+    /// assert_eq!(store.config().prefix(), session_cache::DEFAULT_REDIS_PREFIX);
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn config(&self) -> &RedisConfig {
+        &self.config
+    }
+
+    /// Checks that the server answers (`PING`), e.g. for a health check at startup.
+    ///
+    /// ```
+    /// let store = session_cache::RedisStore::open("redis://127.0.0.1:1/")?; // nothing listens there
+    /// assert!(matches!(store.ping(), Err(session_core::Error::Backend { backend: "redis", .. })));
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn ping(&self) -> Result<()> {
+        self.run(&redis::cmd("PING")).map(|_: Value| ())
+    }
+
+    /// The Redis key of a session key: prefix + hex SHA-256.
+    fn redis_key(&self, key: &str) -> String {
+        let digest = Sha256::digest(key.as_bytes());
+        let mut out = String::with_capacity(self.config.key_prefix.len() + 64);
+        out.push_str(&self.config.key_prefix);
+        for b in digest {
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
+        }
+        out
+    }
+
+    fn idle(&self) -> MutexGuard<'_, Vec<Connection>> {
+        // A Vec push/pop cannot be left half done by a panic.
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn connect(&self) -> Result<Connection> {
+        let conn = self
+            .client
+            .get_connection_with_timeout(self.config.connect_timeout)
+            .map_err(backend)?;
+        let timeout = Some(self.config.io_timeout).filter(|t| !t.is_zero());
+        conn.set_read_timeout(timeout).map_err(backend)?;
+        conn.set_write_timeout(timeout).map_err(backend)?;
+        Ok(conn)
+    }
+
+    fn give_back(&self, conn: Connection) {
+        let mut idle = self.idle();
+        if conn.is_open() && idle.len() < self.config.max_idle {
+            idle.push(conn);
+        }
+    }
+
+    /// Runs one command on a pooled connection, retrying once on a fresh connection when
+    /// a reused one turns out to be dead (server restarted, idle connection killed).
+    fn run<T: redis::FromRedisValue>(&self, cmd: &Cmd) -> Result<T> {
+        let pooled = self.idle().pop();
+        let reused = pooled.is_some();
+        let mut conn = match pooled {
+            Some(conn) => conn,
+            None => self.connect()?,
+        };
+        match cmd.query::<T>(&mut conn) {
+            Ok(v) => {
+                self.give_back(conn);
+                Ok(v)
+            }
+            Err(e) if reused && is_dead_connection(&e) => {
+                // The server went away since this connection was last used: so did every
+                // other idle connection.
+                self.idle().clear();
+                tracing::warn!(error = %e, "redis connection lost; reconnecting and retrying once");
+                let mut conn = self.connect()?;
+                let v = cmd.query::<T>(&mut conn).map_err(backend)?;
+                self.give_back(conn);
+                Ok(v)
+            }
+            Err(e) => {
+                // After an I/O error or timeout the connection's state is unknown
+                // (a late reply would answer the next command): never reuse it.
+                if !e.is_io_error() && !e.is_unrecoverable_error() {
+                    self.give_back(conn);
+                }
+                Err(backend(e))
+            }
+        }
+    }
+
+    fn set(&self, key: &str, record: &Record, mode: Option<&str>) -> Result<Written> {
+        let rkey = self.redis_key(key);
+        let Some(ttl) = ttl_ms(record.expires_at) else {
+            return Ok(Written::AlreadyExpired(rkey));
+        };
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(&rkey).arg(record.data.as_slice());
+        if let Some(mode) = mode {
+            cmd.arg(mode);
+        }
+        cmd.arg("PX").arg(ttl);
+        Ok(match self.run::<Value>(&cmd)? {
+            Value::Nil => Written::No,
+            _ => Written::Yes,
+        })
+    }
+
+    fn del(&self, rkey: &str) -> Result<bool> {
+        Ok(self.run::<i64>(redis::cmd("DEL").arg(rkey))? > 0)
+    }
+}
+
+enum Written {
+    Yes,
+    No,
+    /// Nothing sent: the record had already expired (Redis refuses a TTL of 0).
+    AlreadyExpired(String),
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn backend(e: RedisError) -> Error {
+    Error::backend("redis", e)
+}
+
+/// A reused connection that the server closed: worth one retry on a fresh connection.
+/// Timeouts are not retried (they would double the wait).
+fn is_dead_connection(e: &RedisError) -> bool {
+    !e.is_timeout() && (e.is_connection_dropped() || e.is_unrecoverable_error())
+}
+
+/// Milliseconds until `expires_at`, rounded up; `None` when it has passed.
+fn ttl_ms(expires_at: SystemTime) -> Option<u64> {
+    let left = expires_at.duration_since(SystemTime::now()).ok()?;
+    if left.is_zero() {
+        return None;
+    }
+    let ms = left.as_micros().div_ceil(1000);
+    Some(u64::try_from(ms).unwrap_or(u64::MAX).min(MAX_TTL_MS))
+}
+
+impl SessionStore for RedisStore {
+    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        if !key::is_well_formed(key) {
+            return Ok(None);
+        }
+        self.run(redis::cmd("GET").arg(self.redis_key(key)))
+    }
+
+    fn create(&self, record: &Record) -> Result<String> {
+        for _ in 0..CREATE_ATTEMPTS {
+            let key = key::generate();
+            match self.set(&key, record, Some("NX"))? {
+                // An expired record is never loadable: storing it would only waste memory.
+                Written::Yes | Written::AlreadyExpired(_) => return Ok(key),
+                Written::No => {
+                    tracing::warn!(key = %key_prefix(&key), "generated session key already in use; retrying");
+                }
+            }
+        }
+        Err(Error::KeyExists)
+    }
+
+    fn save(&self, key: &str, record: &Record) -> Result<String> {
+        if !key::is_well_formed(key) {
+            return Err(Error::Interrupted);
+        }
+        match self.set(key, record, Some("XX"))? {
+            Written::Yes => Ok(key.to_owned()),
+            Written::No => Err(Error::Interrupted),
+            // Saving with an expiry in the past ends a live session; a gone one is still
+            // interrupted.
+            Written::AlreadyExpired(rkey) => {
+                if self.del(&rkey)? {
+                    Ok(key.to_owned())
+                } else {
+                    Err(Error::Interrupted)
+                }
+            }
+        }
+    }
+
+    fn delete(&self, key: &str) -> Result<()> {
+        if key::is_well_formed(key) {
+            self.del(&self.redis_key(key))?;
+        }
+        Ok(())
+    }
+
+    fn exists(&self, key: &str) -> Result<bool> {
+        if !key::is_well_formed(key) {
+            return Ok(false);
+        }
+        Ok(self.run::<i64>(redis::cmd("EXISTS").arg(self.redis_key(key)))? > 0)
+    }
+}
+
+/// `RedisStore` as the shared cache of a [`CachedStore`](crate::CachedStore).
+///
+/// ```no_run
+/// use session_cache::{CachedStore, RedisStore};
+/// use session_core::MemoryStore; // a database store in a real application
+///
+/// let store = CachedStore::new(RedisStore::open("redis://127.0.0.1:6379/")?, MemoryStore::new());
+/// # Ok::<(), session_core::Error>(())
+/// ```
+impl KeyedCache for RedisStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        self.load(key)
+    }
+
+    fn put(&self, key: &str, record: &Record) -> Result<()> {
+        if !key::is_well_formed(key) {
+            return Err(Error::InvalidKey);
+        }
+        if let Written::AlreadyExpired(rkey) = self.set(key, record, None)? {
+            self.del(&rkey)?;
+        }
+        Ok(())
+    }
+
+    fn remove(&self, key: &str) -> Result<()> {
+        self.delete(key)
+    }
+
+    fn contains(&self, key: &str) -> Result<bool> {
+        self.exists(key)
+    }
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("config", &self.config)
+            .field("idle_connections", &self.idle().len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn ttl_rounds_up_and_is_bounded() {
+        let now = SystemTime::now();
+        assert_eq!(ttl_ms(now - Duration::from_secs(1)), None);
+        let ms = ttl_ms(now + Duration::from_secs(10)).unwrap();
+        assert!((9_000..=10_000).contains(&ms), "{ms}");
+        assert_eq!(
+            ttl_ms(now + Duration::from_secs(1_000 * 365 * 24 * 3600)),
+            Some(MAX_TTL_MS)
+        );
+    }
+
+    #[test]
+    fn redis_keys_are_hashed_and_prefixed() {
+        let store = RedisStore::open("redis://127.0.0.1:1/").unwrap();
+        let rkey = store.redis_key("abcdefgh");
+        assert_eq!(rkey.len(), "session:".len() + 64);
+        assert!(rkey.starts_with("session:"));
+        assert!(!rkey.contains("abcdefgh"));
+        // SHA-256("abcdefgh")
+        assert!(rkey.ends_with("9c56cc51b374c3ba189210d5b6d4bf57790d351c96c47c02190ecf1e430635ab"));
+    }
+}
