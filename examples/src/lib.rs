@@ -1,0 +1,1 @@
+//! Runnable examples for session-engines; the book includes their code.
