@@ -36,6 +36,8 @@ pub struct Backend {
     pub manager: SessionManager,
     /// The store itself.
     pub store: Store,
+    /// Run store I/O inline (`--inline`), see [`session_tower::SessionLayer::inline`].
+    pub inline: bool,
     description: String,
 }
 
@@ -129,7 +131,11 @@ impl Backend {
         Ok(Backend {
             manager,
             store,
-            description: format!("{what}, {serializer}"),
+            inline: options.inline,
+            description: format!(
+                "{what}, {serializer}{}",
+                if options.inline { ", inline I/O" } else { "" }
+            ),
         })
     }
 

@@ -20,6 +20,9 @@ OPTIONS:
     --dir PATH              directory of the file backend [default: sessions]
     --serializer NAME       json | msgpack [default: json]
     --secret S              signing secret of the cookie backend (random when absent)
+    --inline                run the db or file store on the async threads instead of the
+                            blocking pool (faster for a local SQLite file; see
+                            session_tower::SessionLayer::inline)
     --django-secret S       Django mode: share sessions with a Django site that has this
                             SECRET_KEY (Django's signed cookies, django_session table and
                             session codec)
@@ -104,6 +107,8 @@ pub struct Options {
     pub secret: Option<String>,
     /// `--django-secret`.
     pub django_secret: Option<String>,
+    /// `--inline`: store I/O on the executor threads.
+    pub inline: bool,
 }
 
 impl std::fmt::Debug for Options {
@@ -118,6 +123,7 @@ impl std::fmt::Debug for Options {
             .field("serializer", &self.serializer)
             .field("secret", &redact(&self.secret))
             .field("django_secret", &redact(&self.django_secret))
+            .field("inline", &self.inline)
             .finish()
     }
 }
@@ -133,6 +139,7 @@ impl Default for Options {
             serializer: SerializerKind::Json,
             secret: None,
             django_secret: None,
+            inline: false,
         }
     }
 }
@@ -165,6 +172,13 @@ impl Options {
             if arg == "-h" || arg == "--help" {
                 options.command = Command::Help;
                 return Ok(options);
+            }
+            if arg == "--inline" {
+                if options.inline {
+                    return Err(usage("`--inline` given twice"));
+                }
+                options.inline = true;
+                continue;
             }
             if !arg.starts_with("--") {
                 if command.is_some() {

@@ -42,6 +42,10 @@ pub fn app(backend: &Backend) -> Router {
         backend: Arc::from(backend.describe()),
         comments: Arc::new(Mutex::new(Vec::new())),
     };
+    let mut layer = SessionLayer::new(backend.manager.clone());
+    if backend.inline {
+        layer = layer.inline(true);
+    }
     Router::new()
         .route("/", get(views::index))
         .route("/comment", post(views::comment))
@@ -49,7 +53,7 @@ pub fn app(backend: &Backend) -> Router {
         .route("/logout", post(views::logout))
         .route("/session", get(views::session_json))
         .with_state(site)
-        .layer(SessionLayer::new(backend.manager.clone()))
+        .layer(layer)
         .layer(middleware::from_fn(log_request))
 }
 

@@ -68,6 +68,7 @@ flows! {
     db_json: [];
     db_msgpack: ["--serializer", "msgpack"];
     db_django: ["--django-secret", DJANGO_SECRET];
+    db_inline: ["--inline"];
     cache_json: ["--backend", "cache"];
     cache_msgpack: ["--backend", "cache", "--serializer", "msgpack"];
     cache_django: ["--backend", "cache", "--django-secret", DJANGO_SECRET];
