@@ -1,0 +1,10 @@
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod config;
+pub mod format;
+mod store;
+
+pub use config::{FileConfig, Format};
+pub use store::FileStore;

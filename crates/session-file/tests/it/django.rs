@@ -1,0 +1,1 @@
+//! Django mode: Django's file names, raw contents, expiry from mtime + cookie age.
