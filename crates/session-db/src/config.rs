@@ -267,3 +267,185 @@ fn validate_table(name: &str) -> Result<(), InvalidTableName> {
         Err(InvalidTableName(name.to_owned()))
     }
 }
+
+/// Settings for [`PgStore`](crate::PgStore) (feature `postgres`); build one, then call
+/// [`connect`](PgConfig::connect).
+///
+/// ```
+/// use std::time::Duration;
+/// use session_db::PgConfig;
+///
+/// let config = PgConfig::native()
+///     .with_schema("sessions")?
+///     .with_pool_size(16)
+///     .with_connect_timeout(Duration::from_secs(2));
+/// assert_eq!(config.pool_size(), 16);
+/// # Ok::<(), session_db::InvalidTableName>(())
+/// ```
+#[cfg(feature = "postgres")]
+#[derive(Debug, Clone)]
+pub struct PgConfig {
+    pub(crate) mode: Mode,
+    pub(crate) table: String,
+    pub(crate) schema: Option<String>,
+    pub(crate) pool_size: u32,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) batch_size: usize,
+}
+
+#[cfg(feature = "postgres")]
+impl Default for PgConfig {
+    fn default() -> Self {
+        PgConfig::native()
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl PgConfig {
+    /// The native layout (SHA-256 keys, `bytea` data, `timestamptz` expiry) in table
+    /// `sessions` of the connection's current schema; a pool of up to 8 connections; 5 s
+    /// to get a connection; `clear_expired` batches of 1,000 rows.
+    ///
+    /// ```
+    /// assert_eq!(session_db::PgConfig::native().table(), "sessions");
+    /// ```
+    pub fn native() -> Self {
+        PgConfig {
+            mode: Mode::Native,
+            table: "sessions".to_owned(),
+            schema: None,
+            pool_size: 8,
+            connect_timeout: Duration::from_secs(5),
+            batch_size: 1000,
+        }
+    }
+
+    /// Django's layout on its `django_session` table (same other defaults).
+    ///
+    /// ```
+    /// assert_eq!(session_db::PgConfig::django().table(), "django_session");
+    /// ```
+    pub fn django() -> Self {
+        PgConfig {
+            mode: Mode::Django,
+            table: "django_session".to_owned(),
+            ..PgConfig::native()
+        }
+    }
+
+    /// Uses table `name`; refuses anything but a plain identifier.
+    ///
+    /// ```
+    /// assert!(session_db::PgConfig::native().with_table("a;b").is_err());
+    /// ```
+    pub fn with_table(mut self, name: &str) -> Result<Self, InvalidTableName> {
+        validate_table(name)?;
+        self.table = name.to_owned();
+        Ok(self)
+    }
+
+    /// Puts the table in schema `name` (created if absent) instead of the connection's
+    /// current schema; same naming rules as tables.
+    ///
+    /// ```
+    /// let config = session_db::PgConfig::native().with_schema("web")?;
+    /// assert_eq!(config.schema(), Some("web"));
+    /// # Ok::<(), session_db::InvalidTableName>(())
+    /// ```
+    pub fn with_schema(mut self, name: &str) -> Result<Self, InvalidTableName> {
+        validate_table(name)?;
+        self.schema = Some(name.to_owned());
+        Ok(self)
+    }
+
+    /// The most connections the pool opens (default 8, at least 1).
+    ///
+    /// ```
+    /// assert_eq!(session_db::PgConfig::native().with_pool_size(0).pool_size(), 1);
+    /// ```
+    #[must_use]
+    pub fn with_pool_size(mut self, size: u32) -> Self {
+        self.pool_size = size.max(1);
+        self
+    }
+
+    /// How long an operation waits for a connection (from the pool or a new one) before
+    /// failing with a backend error (default 5 s).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let config = session_db::PgConfig::native().with_connect_timeout(Duration::from_secs(1));
+    /// assert_eq!(config.connect_timeout(), Duration::from_secs(1));
+    /// ```
+    #[must_use]
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Rows per `clear_expired` transaction (default 1,000; at least 1).
+    ///
+    /// ```
+    /// assert_eq!(session_db::PgConfig::native().with_batch_size(10).batch_size(), 10);
+    /// ```
+    #[must_use]
+    pub fn with_batch_size(mut self, rows: usize) -> Self {
+        self.batch_size = rows.max(1);
+        self
+    }
+
+    /// The layout.
+    ///
+    /// ```
+    /// assert_eq!(session_db::PgConfig::native().mode(), session_db::Mode::Native);
+    /// ```
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The table name.
+    ///
+    /// ```
+    /// assert_eq!(session_db::PgConfig::django().table(), "django_session");
+    /// ```
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// The schema, when one was set.
+    ///
+    /// ```
+    /// assert_eq!(session_db::PgConfig::native().schema(), None);
+    /// ```
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
+    }
+
+    /// The pool size.
+    ///
+    /// ```
+    /// assert_eq!(session_db::PgConfig::native().pool_size(), 8);
+    /// ```
+    pub fn pool_size(&self) -> u32 {
+        self.pool_size
+    }
+
+    /// The connection timeout.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// assert_eq!(session_db::PgConfig::native().connect_timeout(), Duration::from_secs(5));
+    /// ```
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// Rows per `clear_expired` batch.
+    ///
+    /// ```
+    /// assert_eq!(session_db::PgConfig::native().batch_size(), 1000);
+    /// ```
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+}

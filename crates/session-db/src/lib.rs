@@ -9,8 +9,12 @@ mod postgres;
 mod schema;
 mod store;
 
+#[cfg(feature = "postgres")]
+pub use config::PgConfig;
 pub use config::{DbConfig, Mode, Synchronous};
 pub use error::{InvalidTableName, OpenError, SchemaError};
+#[cfg(feature = "postgres")]
+pub use postgres::PgStore;
 pub use schema::SCHEMA_VERSION;
 pub use store::DbStore;
 

@@ -3,4 +3,6 @@
 mod common;
 mod conformance;
 mod django;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod sqlite;
