@@ -38,7 +38,8 @@ pub const TEMP_PREFIX: &str = ".sess-tmp-";
 ///
 /// ```
 /// use session_file::format::{parse, FormatError};
-/// assert_eq!(parse(b"nope").unwrap_err(), FormatError::Truncated);
+/// assert_eq!(parse(b"SE").unwrap_err(), FormatError::Truncated);
+/// assert_eq!(parse(b"nope").unwrap_err(), FormatError::BadMagic);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -1,6 +1,7 @@
 //! Integration tests of session-file.
 
 mod concurrency;
+mod conformance;
 mod crash;
 mod django;
 mod store;
