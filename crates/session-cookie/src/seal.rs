@@ -10,7 +10,6 @@
 //!            body      = zlib(data) if flags & 1 else data
 //! ```
 
-use std::io::{Read, Write};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
@@ -153,11 +152,9 @@ impl Sealer {
     }
 
     fn encrypt(&self, record: &Record, now: SystemTime) -> Result<String> {
-        let compressed = if self.compress {
-            zlib(&record.data)
-        } else {
-            None
-        };
+        let compressed = self
+            .compress
+            .then(|| session_signing::zlib::compress(&record.data));
         let (flags, body) = match &compressed {
             Some(z) if z.len() < record.data.len() => (FLAG_ZLIB, z.as_slice()),
             _ => (0, record.data.as_slice()),
@@ -218,7 +215,9 @@ impl Sealer {
         }
         match flags {
             0 => Ok(body.to_vec()),
-            FLAG_ZLIB => inflate(body),
+            FLAG_ZLIB => {
+                session_signing::zlib::decompress(body, MAX_PAYLOAD_LEN).map_err(Refused::Sign)
+            }
             _ => Err(Refused::Malformed("unknown flags")),
         }
     }
@@ -249,27 +248,6 @@ fn custom_expiry_passed(payload: &[u8], signed_at: SystemTime, now: SystemTime) 
         // Default and browser-close sessions live max_age, already checked by the signer.
         _ => false,
     }
-}
-
-fn zlib(data: &[u8]) -> Option<Vec<u8>> {
-    let mut encoder = flate2::write::ZlibEncoder::new(
-        Vec::with_capacity(data.len() / 2 + 16),
-        flate2::Compression::new(6),
-    );
-    encoder.write_all(data).ok()?;
-    encoder.finish().ok()
-}
-
-fn inflate(body: &[u8]) -> Result<Vec<u8>, Refused> {
-    let mut out = Vec::new();
-    flate2::read::ZlibDecoder::new(body)
-        .take(MAX_PAYLOAD_LEN as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|_| Refused::Malformed("compressed body does not inflate"))?;
-    if out.len() > MAX_PAYLOAD_LEN {
-        return Err(Refused::Malformed("inflated body too large"));
-    }
-    Ok(out)
 }
 
 /// Milliseconds since the epoch, 0 before it (an instant before 1970 is long expired).

@@ -5,6 +5,7 @@
 mod codec;
 mod error;
 mod sign;
+pub mod zlib;
 
 pub use codec::{DJANGO_COOKIE_SALT, DJANGO_SESSION_SALT, DjangoCodec};
 pub use error::SignError;

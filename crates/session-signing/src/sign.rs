@@ -6,14 +6,10 @@
 //! mac         = HMAC-SHA256(key = SHA256(salt || "signer" || secret), msg = everything before the last ":")
 //! ```
 
-use std::io::{Read, Write};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use flate2::Compression;
-use flate2::read::ZlibDecoder;
-use flate2::write::ZlibEncoder;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -240,7 +236,7 @@ impl Signer {
     /// assert!(!signer.sign_at(b"{}", true, t).starts_with('.'));
     /// ```
     pub fn sign_at(&self, payload: &[u8], compress: bool, now: SystemTime) -> String {
-        let compressed = if compress { zlib(payload) } else { None };
+        let compressed = compress.then(|| crate::zlib::compress(payload));
         let (marker, body) = match &compressed {
             Some(z) if z.len() + 1 < payload.len() => (true, z.as_slice()),
             _ => (false, payload),
@@ -343,7 +339,11 @@ impl Signer {
         let raw = URL_SAFE_NO_PAD
             .decode(encoded)
             .map_err(|_| SignError::Malformed("payload is not URL-safe base64"))?;
-        let payload = if compressed { self.inflate(&raw)? } else { raw };
+        let payload = if compressed {
+            crate::zlib::decompress(&raw, self.max_payload_len)?
+        } else {
+            raw
+        };
         Ok(Verified { payload, signed_at })
     }
 
@@ -356,27 +356,6 @@ impl Signer {
         debug_assert_eq!(written, SIGNATURE_LEN);
         out
     }
-
-    fn inflate(&self, raw: &[u8]) -> Result<Vec<u8>, SignError> {
-        let limit = self.max_payload_len;
-        let mut out = Vec::with_capacity(raw.len().saturating_mul(4).min(limit));
-        ZlibDecoder::new(raw)
-            .take(limit as u64 + 1)
-            .read_to_end(&mut out)
-            .map_err(SignError::Decompress)?;
-        if out.len() > limit {
-            return Err(SignError::TooLarge { limit });
-        }
-        Ok(out)
-    }
-}
-
-/// zlib at level 6 (Python's `zlib.compress` default).
-fn zlib(data: &[u8]) -> Option<Vec<u8>> {
-    let mut encoder =
-        ZlibEncoder::new(Vec::with_capacity(data.len() / 2 + 16), Compression::new(6));
-    encoder.write_all(data).ok()?;
-    encoder.finish().ok()
 }
 
 /// `int(time.time())`: whole seconds, truncated toward zero.
