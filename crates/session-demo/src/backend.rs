@@ -6,6 +6,7 @@ use session_cache::CacheStore;
 use session_cookie::{CookieFormat, CookieStore};
 use session_core::{ClearExpired, DjangoJson, Json, MessagePack, SessionManager};
 use session_db::DbStore;
+use session_file::{FileConfig, FileStore};
 use session_signing::DjangoCodec;
 
 use crate::{BackendKind, DemoError, Options, SerializerKind};
@@ -18,6 +19,8 @@ pub enum Store {
     Db(DbStore),
     /// `--backend cache`.
     Cache(Arc<CacheStore>),
+    /// `--backend file`.
+    File(Arc<FileStore>),
     /// `--backend cookie`.
     Cookie(Arc<CookieStore>),
 }
@@ -88,9 +91,28 @@ impl Backend {
                 )
             }
             BackendKind::File => {
-                return Err(DemoError::Usage(
-                    "the file backend is not available in this build yet".to_owned(),
-                ));
+                let mut config = FileConfig::default();
+                if options.django_secret.is_some() {
+                    config = config.django(session_core::SessionConfig::default().cookie_age);
+                }
+                // The default directory is made on first run; one given with --dir must
+                // exist (as in Django), so that a typo is an error, not a new directory.
+                if options.dir == Options::default().dir {
+                    config = config.create_dir(true);
+                }
+                let store = FileStore::with_config(&options.dir, config).map_err(|source| {
+                    DemoError::Open {
+                        what: format!("session directory `{}`", options.dir.display()),
+                        source: source.into(),
+                    }
+                })?;
+                let store = Arc::new(store);
+                let manager = server_side(SessionManager::new(store.clone()), options);
+                let what = match django {
+                    Some(_) => format!("file (Django's layout in {})", options.dir.display()),
+                    None => format!("file ({})", options.dir.display()),
+                };
+                (manager, Store::File(store), what)
             }
             BackendKind::Cookie => {
                 let (store, manager) = match django {
@@ -163,6 +185,7 @@ impl Backend {
     pub fn sweeper(&self) -> Option<Arc<dyn ClearExpired>> {
         match &self.store {
             Store::Db(store) => Some(Arc::new(store.clone())),
+            Store::File(store) => Some(store.clone()),
             Store::Cache(_) | Store::Cookie(_) => None,
         }
     }
@@ -193,8 +216,8 @@ fn random_secret() -> String {
 }
 
 /// Django's `clearsessions`: deletes the expired sessions of the db or file store of
-/// `options` and returns how many. Shows a progress bar on a terminal when there are
-/// many (at least [`PROGRESS_THRESHOLD`]).
+/// `options` and returns how many. For the db backend, shows a progress bar on a terminal
+/// when there are many (at least [`PROGRESS_THRESHOLD`]); for the file backend, a spinner.
 ///
 /// ```
 /// let dir = tempfile::tempdir()?;
@@ -215,6 +238,16 @@ pub fn clear_expired(options: &Options) -> Result<u64, DemoError> {
                 .map_err(failed)?;
             bar.finish_and_clear();
             Ok(deleted)
+        }
+        Store::File(store) => {
+            // The file store sweeps in one call with no progress report: a spinner shows
+            // that it is working (on a terminal only).
+            let spinner = indicatif::ProgressBar::new_spinner()
+                .with_message(format!("sweeping {}", store.dir().display()));
+            spinner.enable_steady_tick(std::time::Duration::from_millis(100));
+            let deleted = store.clear_expired().map_err(failed);
+            spinner.finish_and_clear();
+            deleted
         }
         Store::Cache(_) | Store::Cookie(_) => Err(DemoError::Usage(format!(
             "clear-expired works on the db and file backends, not `{}`",

@@ -95,3 +95,32 @@ fn clear_expired_in_django_mode() {
     store.create(&Record::new(b"x".to_vec(), past)).unwrap();
     assert_eq!(clear_expired(&setup.options).unwrap(), 1);
 }
+
+#[test]
+fn clear_expired_sweeps_files() {
+    let setup = setup(&["clear-expired", "--backend", "file"]);
+    let store = session_file::FileStore::new(&setup.options.dir).unwrap();
+    let past = SystemTime::now() - Duration::from_secs(60);
+    let future = SystemTime::now() + Duration::from_secs(60);
+    for _ in 0..3 {
+        store.create(&Record::new(b"{}".to_vec(), past)).unwrap();
+    }
+    let live = store.create(&Record::new(b"{}".to_vec(), future)).unwrap();
+    assert_eq!(clear_expired(&setup.options).unwrap(), 3);
+    assert!(store.exists(&live).unwrap());
+}
+
+#[test]
+fn a_missing_dir_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo");
+    let options =
+        Options::parse(["--backend", "file", "--dir", missing.to_str().unwrap()]).unwrap();
+    let err = session_demo::Backend::open(&options).unwrap_err();
+    assert!(
+        err.report().starts_with("cannot open session directory"),
+        "{}",
+        err.report()
+    );
+    assert!(!missing.exists());
+}

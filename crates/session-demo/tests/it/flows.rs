@@ -29,10 +29,7 @@ pub fn setup(args: &[&str]) -> Setup {
             "--db".into(),
             dir.path().join("s.sqlite3").display().to_string(),
         ]),
-        "file" => all.extend([
-            "--dir".into(),
-            dir.path().join("sessions").display().to_string(),
-        ]),
+        "file" => all.extend(["--dir".into(), dir.path().display().to_string()]),
         _ => {}
     }
     Setup {
@@ -69,6 +66,10 @@ flows! {
     db_msgpack: ["--serializer", "msgpack"];
     db_django: ["--django-secret", DJANGO_SECRET];
     db_inline: ["--inline"];
+    file_json: ["--backend", "file"];
+    file_msgpack: ["--backend", "file", "--serializer", "msgpack"];
+    file_django: ["--backend", "file", "--django-secret", DJANGO_SECRET];
+    file_inline: ["--backend", "file", "--inline"];
     cache_json: ["--backend", "cache"];
     cache_msgpack: ["--backend", "cache", "--serializer", "msgpack"];
     cache_django: ["--backend", "cache", "--django-secret", DJANGO_SECRET];
@@ -237,6 +238,12 @@ pub async fn django_mode_shares_sessions(setup: &Setup) {
         BackendKind::Db => session_db::DbStore::open_django(&setup.options.db)
             .unwrap()
             .django_manager(secret),
+        BackendKind::File => {
+            let config = session_file::FileConfig::default()
+                .django(session_core::SessionConfig::default().cookie_age);
+            let store = session_file::FileStore::with_config(&setup.options.dir, config).unwrap();
+            SessionManager::new(store).with_serializer(session_signing::DjangoCodec::new(secret))
+        }
         BackendKind::Cookie => {
             assert!(
                 cookie.contains(':'),
