@@ -19,7 +19,10 @@ use session_file::{FileConfig, FileStore};
 const PAYLOAD: usize = 1024;
 
 fn record() -> Record {
-    Record::new(vec![b'x'; PAYLOAD], SystemTime::now() + Duration::from_secs(3600))
+    Record::new(
+        vec![b'x'; PAYLOAD],
+        SystemTime::now() + Duration::from_secs(3600),
+    )
 }
 
 fn per_op(start: Instant, n: usize) -> f64 {
@@ -105,7 +108,12 @@ fn directory(sharded: bool, sessions: usize) {
     let save = per_op(t, sample);
     let t = Instant::now();
     for i in 0..sample {
-        assert!(store.load(&session_core::key::generate()).unwrap().is_none());
+        assert!(
+            store
+                .load(&session_core::key::generate())
+                .unwrap()
+                .is_none()
+        );
         std::hint::black_box(i);
     }
     let miss = per_op(t, sample);

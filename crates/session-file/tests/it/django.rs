@@ -31,8 +31,8 @@ fn manager_writes_django_named_files_with_session_data_text() {
     let dir = tempfile::tempdir().unwrap();
     let v = vectors();
     let secret = v["secret_key"].as_str().unwrap();
-    let manager = SessionManager::new(django_store(dir.path()))
-        .with_serializer(DjangoCodec::new(secret));
+    let manager =
+        SessionManager::new(django_store(dir.path())).with_serializer(DjangoCodec::new(secret));
     let mut session = manager.session(None);
     session.insert("name", "Zoë").unwrap();
     session.save().unwrap();
@@ -60,8 +60,8 @@ fn files_written_by_django_load() {
     let dir = tempfile::tempdir().unwrap();
     let v = vectors();
     let secret = v["secret_key"].as_str().unwrap();
-    let manager = SessionManager::new(django_store(dir.path()))
-        .with_serializer(DjangoCodec::new(secret));
+    let manager =
+        SessionManager::new(django_store(dir.path())).with_serializer(DjangoCodec::new(secret));
     for vector in v["vectors"].as_array().unwrap() {
         let key = key::generate();
         fs::write(
@@ -98,7 +98,8 @@ fn expiry_is_mtime_plus_cookie_age() {
     let old_path = dir.path().join(format!("sessionid{old}"));
     fs::write(&old_path, b"whatever").unwrap();
     let file = fs::File::options().write(true).open(&old_path).unwrap();
-    file.set_modified(now - AGE - Duration::from_secs(1)).unwrap();
+    file.set_modified(now - AGE - Duration::from_secs(1))
+        .unwrap();
     drop(file);
     assert_eq!(store.load(&old).unwrap(), None);
     assert!(!store.exists(&old).unwrap());
@@ -121,7 +122,10 @@ fn bad_django_prefix_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     for prefix in ["", "../x", "a/b", ".hidden", "sess id"] {
         let config = FileConfig::default().django_with_prefix(AGE, prefix);
-        assert!(FileStore::with_config(dir.path(), config).is_err(), "{prefix:?}");
+        assert!(
+            FileStore::with_config(dir.path(), config).is_err(),
+            "{prefix:?}"
+        );
     }
 }
 
@@ -134,8 +138,8 @@ fn real_django_shares_the_directory() {
     };
     let dir = tempfile::tempdir().unwrap();
     let secret = "shared-secret-for-file-interop";
-    let manager = SessionManager::new(django_store(dir.path()))
-        .with_serializer(DjangoCodec::new(secret));
+    let manager =
+        SessionManager::new(django_store(dir.path())).with_serializer(DjangoCodec::new(secret));
     let mut session = manager.session(None);
     session.insert("from", "rust").unwrap();
     session.insert("name", "Zoë ☃").unwrap();
@@ -176,6 +180,9 @@ print(s.session_key)
     assert_eq!(seen, json!({"from": "rust", "name": "Zoë ☃"}));
     let theirs = lines.next().unwrap().trim();
     let mut session = manager.session(Some(theirs));
-    assert_eq!(session.get::<String>("from").unwrap().as_deref(), Some("django"));
+    assert_eq!(
+        session.get::<String>("from").unwrap().as_deref(),
+        Some("django")
+    );
     assert_eq!(session.get::<i64>("n").unwrap(), Some(42));
 }
