@@ -2,6 +2,7 @@
 
 mod codec;
 mod hostile;
+mod props;
 mod vectors;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
