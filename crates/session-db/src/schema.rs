@@ -226,21 +226,27 @@ pub(crate) fn ensure_sqlite(
             }
         }
         Mode::Django => {
-            // Django's own DDL (django.contrib.sessions migration 0001 on SQLite).
-            let index = if table == "django_session" {
-                "django_session_expire_date_a5c62663".to_owned()
-            } else {
-                format!("{table}_expire_date")
-            };
-            tx.execute_batch(&format!(
-                "CREATE TABLE IF NOT EXISTS \"{table}\" (\
-                   \"session_key\" varchar(40) NOT NULL PRIMARY KEY, \
-                   \"session_data\" text NOT NULL, \"expire_date\" datetime NOT NULL);"
-            ))?;
+            let existed: bool = tx.query_row(
+                "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                [table],
+                |r| r.get(0),
+            )?;
+            if !existed {
+                // Django's own DDL (django.contrib.sessions migration 0001 on SQLite). A
+                // table Django made already has its index: add nothing to it.
+                let index = if table == "django_session" {
+                    "django_session_expire_date_a5c62663".to_owned()
+                } else {
+                    format!("{table}_expire_date")
+                };
+                tx.execute_batch(&format!(
+                    "CREATE TABLE \"{table}\" (\
+                       \"session_key\" varchar(40) NOT NULL PRIMARY KEY, \
+                       \"session_data\" text NOT NULL, \"expire_date\" datetime NOT NULL);\
+                     CREATE INDEX \"{index}\" ON \"{table}\" (\"expire_date\");"
+                ))?;
+            }
             check_sqlite_columns(&tx, mode, table)?;
-            tx.execute_batch(&format!(
-                "CREATE INDEX IF NOT EXISTS \"{index}\" ON \"{table}\" (\"expire_date\");"
-            ))?;
         }
     }
     tx.commit()?;

@@ -200,6 +200,14 @@ fn django_mode_writes_djangos_text_format() {
         .unwrap();
     assert_eq!((k.as_str(), d.as_str()), (key.as_str(), "data"));
     assert_eq!(e, "2100-01-01 00:00:00.123456");
+    let index: String = raw
+        .query_row(
+            "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(index, "django_session_expire_date_a5c62663");
     // keys Django cannot hold (over 40 chars) are never looked up
     assert_eq!(db.store.load(&"a".repeat(41)).unwrap(), None);
 }
