@@ -215,6 +215,13 @@ pub async fn two_extractors_share_one_session(env: &Env) {
     let response = send(&app, "POST", "/two", Some(&key)).await;
     assert_eq!(body(response).await, "Some(1)");
     assert_eq!(Counting::count(&env.counting.loads) - loads, 1);
+
+    // A middleware and its handler: same session, one load.
+    let loads = Counting::count(&env.counting.loads);
+    let response = send(&app, "GET", "/mw", Some(&key)).await;
+    assert_eq!(cookie_value(&response), key);
+    assert_eq!(body(response).await, "Some(true)");
+    assert_eq!(Counting::count(&env.counting.loads) - loads, 1);
 }
 
 pub async fn untouched_session_costs_nothing(env: &Env) {

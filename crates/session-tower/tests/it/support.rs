@@ -279,6 +279,20 @@ fn routes(raw: Arc<dyn SessionStore>, gate: Arc<Gate>) -> Router<()> {
             }),
         )
         .route(
+            "/mw",
+            get(|s: Session| async move {
+                let seen = s.get::<bool>("from_middleware").await.map_err(fail)?;
+                Res::Ok(format!("{seen:?}").into_response())
+            })
+            .route_layer(axum::middleware::from_fn(
+                |s: Session, request: axum::extract::Request, next: axum::middleware::Next| async move {
+                    // A middleware and the handler extract the same session.
+                    s.insert("from_middleware", true).await.map_err(fail)?;
+                    Res::Ok(next.run(request).await)
+                },
+            )),
+        )
+        .route(
             "/delete-then-write",
             post(|s: Session, State(state): State<AppState>| async move {
                 // A concurrent logout, simulated: the record vanishes under the request.
