@@ -28,12 +28,13 @@ const STRIPES: usize = 64;
 ///   [`FileConfig::fsync`]), then renamed onto the session's name: a crash leaves the old or
 ///   the new session, never a torn one. `create` renames without replacing (`O_EXCL`
 ///   semantics) and retries with a fresh key on collision.
-/// - `save` of a vanished or expired session gives [`Error::Interrupted`]. Within one
-///   process, `save` and `delete` of a key are serialized, so a concurrent logout can never
-///   be undone by a save in flight. Across processes sharing a directory the check and the
-///   rename are two steps: a `delete` from another process that lands between them is
-///   undone (the session comes back with the saved data). Run one process per directory,
-///   or accept that window (Django's file backend has the same one).
+/// - `save` of a vanished or expired session gives [`Error::Interrupted`] and a logout is
+///   never undone by a save in flight. Within one process, `save` and `delete` of a key are
+///   serialized by a striped lock. Across processes sharing a directory, on Linux, `save`
+///   swaps the new file in with `renameat2(RENAME_EXCHANGE)`, which fails if the session's
+///   file was deleted since the check. Elsewhere (and on filesystems without that flag,
+///   such as NFS) the check and the rename are two steps, and a `delete` from another
+///   process landing between them is undone, as in Django's file backend.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
@@ -464,7 +465,7 @@ impl SessionStore for FileStore {
                 // Dropping `tmp` removes the temp file: nothing is written.
                 return Err(Error::Interrupted);
             }
-            tmp.persist(&target.path).map_err(|e| backend(e.error))?;
+            replace_existing(tmp, &target.path)?;
         }
         self.sync_dir(&target.dir)?;
         Ok(key.to_owned())
@@ -508,6 +509,33 @@ impl ClearExpired for FileStore {
         self.sweep(&self.dir, true, SystemTime::now(), &mut removed)?;
         Ok(removed)
     }
+}
+
+/// Moves `tmp` onto `target` only if `target` still exists, atomically: with
+/// `renameat2(RENAME_EXCHANGE)` the two names swap (failing if `target` is gone, e.g.
+/// deleted by another process since the liveness check), then the old session, now under
+/// the temp name, is removed. A crash in between leaves that temp file for
+/// `clear_expired`. Filesystems without the flag fall back to a plain rename.
+#[cfg(target_os = "linux")]
+fn replace_existing(tmp: NamedTempFile, target: &Path) -> Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    use rustix::io::Errno;
+    match renameat_with(CWD, tmp.path(), CWD, target, RenameFlags::EXCHANGE) {
+        // Dropping `tmp` removes its path, which now holds the old session.
+        Ok(()) => Ok(()),
+        Err(Errno::NOENT) => Err(Error::Interrupted),
+        Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => {
+            tmp.persist(target).map(drop).map_err(|e| backend(e.error))
+        }
+        Err(e) => Err(backend(e.into())),
+    }
+}
+
+/// Moves `tmp` onto `target` (a plain rename: the caller checked `target` exists, and
+/// the in-process lock covers races within this process).
+#[cfg(not(target_os = "linux"))]
+fn replace_existing(tmp: NamedTempFile, target: &Path) -> Result<()> {
+    tmp.persist(target).map(drop).map_err(|e| backend(e.error))
 }
 
 fn backend(e: io::Error) -> Error {

@@ -84,3 +84,46 @@ fn a_delete_racing_saves_is_never_undone() {
     }
     assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
 }
+
+/// Two stores over one directory have separate in-process locks, as two processes would:
+/// a delete through one is never undone by a save in flight through the other.
+#[test]
+fn a_delete_from_another_store_instance_is_never_undone() {
+    use std::sync::atomic::AtomicBool;
+    let dir = tempfile::tempdir().unwrap();
+    let saver = fast_store(dir.path());
+    let deleter = fast_store(dir.path());
+    let mut resurrected = 0;
+    for _ in 0..200 {
+        let key = saver.create(&live(b"start")).unwrap();
+        let saves = AtomicUsize::new(0);
+        let deleted = AtomicBool::new(false);
+        let late_save = thread::scope(|s| {
+            let saving = s.spawn(|| {
+                loop {
+                    let after_delete = deleted.load(Ordering::SeqCst);
+                    match saver.save(&key, &live(b"again")) {
+                        // a save that started after the delete returned must not succeed
+                        Ok(_) if after_delete => return true,
+                        Ok(_) => saves.fetch_add(1, Ordering::SeqCst),
+                        Err(Error::Interrupted) => return false,
+                        Err(e) => panic!("{e:?}"),
+                    };
+                }
+            });
+            s.spawn(|| {
+                while saves.load(Ordering::SeqCst) < 2 {
+                    thread::yield_now();
+                }
+                deleter.delete(&key).unwrap();
+                deleted.store(true, Ordering::SeqCst);
+            });
+            saving.join().unwrap()
+        });
+        // a save in flight during the delete must not bring the session back either
+        resurrected += usize::from(late_save || deleter.exists(&key).unwrap());
+        deleter.delete(&key).unwrap();
+    }
+    assert_eq!(resurrected, 0, "sessions resurrected after a delete");
+    assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+}
