@@ -182,9 +182,9 @@ impl CacheStore {
 
     /// Refuses a record that could never fit: moka would drop it at once and the
     /// caller would be told it was stored.
-    fn check_fits(&self, key: &str, record: &Record) -> Result<()> {
+    fn check_fits(&self, key_len: usize, record: &Record) -> Result<()> {
         if let Capacity::Bytes(max) = self.config.capacity() {
-            let w = weight(key.len(), record.data.len());
+            let w = weight(key_len, record.data.len());
             if w > max || w > u64::from(u32::MAX) {
                 return Err(Error::backend(
                     "moka",
@@ -254,7 +254,7 @@ impl SessionStore for CacheStore {
     }
 
     fn create(&self, record: &Record) -> Result<String> {
-        self.check_fits("", record)?;
+        self.check_fits(key::LEN, record)?;
         let entry = Entry::new(record);
         for _ in 0..CREATE_ATTEMPTS {
             let key = key::generate();
@@ -283,7 +283,7 @@ impl SessionStore for CacheStore {
         if !key::is_well_formed(key) {
             return Err(Error::Interrupted);
         }
-        self.check_fits(key, record)?;
+        self.check_fits(key.len(), record)?;
         let value = Entry::new(record);
         let now = SystemTime::now();
         // Check-and-replace under the per-key lock that `delete` also takes: a session
@@ -374,7 +374,7 @@ impl KeyedCache for CacheStore {
         if !key::is_well_formed(key) {
             return Err(Error::InvalidKey);
         }
-        self.check_fits(key, record)?;
+        self.check_fits(key.len(), record)?;
         let value = Entry::new(record);
         let live = value.is_live(SystemTime::now());
         self.cache
