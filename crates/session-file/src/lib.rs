@@ -4,6 +4,7 @@
 
 mod config;
 pub mod format;
+mod fsio;
 mod store;
 
 pub use config::{FileConfig, Format};
