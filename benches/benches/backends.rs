@@ -1,0 +1,199 @@
+//! Every backend, one workload: store operations, the request round trip through
+//! `SessionManager`, and each engine's raw floor beside them, in the same run.
+//!
+//! Ids: `<backend>/<op>/<size>/<live sessions>` (round trips add the serializer);
+//! `floor_*` ops are the engine alone. `serde/*` is the serializers alone.
+
+use std::hint::black_box;
+
+use criterion::measurement::WallTime;
+use criterion::{BatchSize, BenchmarkGroup, Criterion, criterion_group, criterion_main};
+use session_benches::{Backend, Codec, Fixture, RunMode, Size, live_until};
+use session_core::{Record, Serializer, key};
+
+/// Keys a bench cycles through, in a scrambled order (a cheap xorshift, so the pick
+/// costs nothing next to the operation).
+struct Picker {
+    state: u64,
+}
+
+impl Picker {
+    fn new() -> Self {
+        Picker {
+            state: 0x9E37_79B9_7F4A_7C15,
+        }
+    }
+
+    fn pick<'a>(&mut self, keys: &'a [String]) -> &'a str {
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        &keys[(self.state % keys.len() as u64) as usize]
+    }
+}
+
+fn label(live: usize) -> String {
+    match live {
+        n if n >= 1_000_000 => format!("{}m", n / 1_000_000),
+        n => format!("{}k", n / 1_000),
+    }
+}
+
+/// The serializers alone (serde, and Django's codec with its signing).
+fn serde(c: &mut Criterion) {
+    let mut group = c.benchmark_group("serde");
+    for size in Size::ALL {
+        let data = size.data();
+        for (codec, serializer) in [
+            (Codec::Json, &session_core::Json as &dyn Serializer),
+            (Codec::MessagePack, &session_core::MessagePack),
+            (
+                Codec::Django,
+                &session_signing::DjangoCodec::new(session_benches::SECRET),
+            ),
+        ] {
+            let id = format!("{}/{}", codec.name(), size.name());
+            let bytes = codec.raw_encode(&data);
+            group.bench_function(format!("raw_encode/{id}"), |b| {
+                b.iter(|| codec.raw_encode(black_box(&data)))
+            });
+            group.bench_function(format!("raw_decode/{id}"), |b| {
+                b.iter(|| codec.raw_decode(black_box(&bytes)))
+            });
+            group.bench_function(format!("serializer_encode/{id}"), |b| {
+                b.iter(|| serializer.to_bytes(black_box(&data)).unwrap())
+            });
+            let made = serializer.to_bytes(&data).unwrap();
+            group.bench_function(format!("serializer_decode/{id}"), |b| {
+                b.iter(|| serializer.from_bytes(black_box(&made)).unwrap())
+            });
+        }
+    }
+    group.finish();
+}
+
+/// The generic bench body: one fixture of one backend.
+fn bench_fixture(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    backend: &Backend,
+    f: &mut Fixture,
+    live: usize,
+) {
+    let tag = format!("{}/{}", f.size.name(), label(live));
+    let misses: Vec<String> = (0..1024).map(|_| key::generate()).collect();
+    let mut record = Record::new(f.payload.bytes().to_vec(), live_until());
+    let store = f.store.clone();
+
+    let mut picker = Picker::new();
+    group.bench_function(format!("load_hit/{tag}"), |b| {
+        b.iter(|| {
+            let data = store.load(picker.pick(&f.keys)).unwrap();
+            debug_assert!(data.is_some());
+            data
+        })
+    });
+    if let Some(floor) = &f.floor {
+        group.bench_function(format!("floor_get/{tag}"), |b| {
+            b.iter(|| floor.get(picker.pick(&f.floor_keys)).unwrap())
+        });
+    }
+    group.bench_function(format!("load_miss/{tag}"), |b| {
+        b.iter(|| store.load(picker.pick(&misses)).unwrap())
+    });
+    group.bench_function(format!("save/{tag}"), |b| {
+        b.iter(|| {
+            f.payload.bump();
+            record.data.copy_from_slice(f.payload.bytes());
+            store.save(picker.pick(&f.keys), &record).unwrap()
+        })
+    });
+    if let Some(floor) = &f.floor {
+        let mut payload = f.payload.clone();
+        group.bench_function(format!("floor_put/{tag}"), |b| {
+            b.iter(|| {
+                payload.bump();
+                record.data.copy_from_slice(payload.bytes());
+                floor.put(picker.pick(&f.floor_keys), &record.data)
+            })
+        });
+    }
+
+    for &codec in backend.codecs() {
+        let rt = format!("{}/{tag}", codec.name());
+        let (manager, keys) = f.seed(codec, 256);
+        group.bench_function(format!("round_trip/{rt}"), |b| {
+            b.iter(|| {
+                let mut session = manager.session(Some(picker.pick(&keys)));
+                let n = session.get::<i64>("member_id").unwrap().unwrap_or(0);
+                session.insert("member_id", n + 1).unwrap();
+                let action = manager.finish(&mut session, 200, true).unwrap();
+                manager.set_cookie_header(&action)
+            })
+        });
+        if let Some(floor) = &f.floor {
+            let keys = f.seed_floor(codec, 256);
+            group.bench_function(format!("floor_round_trip/{rt}"), |b| {
+                b.iter(|| {
+                    let key = picker.pick(&keys);
+                    let mut data = codec.raw_decode(&floor.get(key).unwrap());
+                    let n = data["member_id"].as_i64().unwrap_or(0);
+                    data.insert("member_id".into(), (n + 1).into());
+                    floor.put(key, &codec.raw_encode(&data))
+                })
+            });
+        }
+    }
+
+    group.bench_function(format!("create/{tag}"), |b| {
+        b.iter(|| store.create(&record).unwrap())
+    });
+    if let Some(floor) = &f.floor {
+        group.bench_function(format!("floor_insert/{tag}"), |b| {
+            b.iter(|| floor.put(&key::generate(), &record.data))
+        });
+    }
+    group.bench_function(format!("delete/{tag}"), |b| {
+        b.iter_batched(
+            || store.create(&record).unwrap(),
+            |key| store.delete(&key).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
+}
+
+fn backends(c: &mut Criterion) {
+    let mode = RunMode::from_env();
+    for backend in Backend::all() {
+        let mut group = c.benchmark_group(backend.name());
+        for &live in mode.store_sizes() {
+            let sizes: &[Size] = if live > 10_000 {
+                if !backend.at_scale() {
+                    continue;
+                }
+                &[Size::Typical]
+            } else {
+                &Size::ALL
+            };
+            for &size in sizes {
+                let mut fixture = backend.build(live, size);
+                bench_fixture(&mut group, &backend, &mut fixture, live);
+            }
+        }
+        group.finish();
+    }
+}
+
+fn config() -> Criterion {
+    let (warm_up, measure, samples) = RunMode::from_env().timing();
+    Criterion::default()
+        .warm_up_time(warm_up)
+        .measurement_time(measure)
+        .sample_size(samples)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = serde, backends
+}
+criterion_main!(benches);

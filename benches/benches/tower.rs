@@ -1,0 +1,130 @@
+//! The session-tower middleware: requests through an axum `Router` in-process
+//! (`oneshot`), with and without the session layer, over inline and blocking stores.
+//!
+//! `memory` vs `memory-blocking` is the same store with and without the hop to tokio's
+//! blocking pool (`SessionLayer::inline(false)`): the difference is the hop's cost.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::routing::get;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use http::{Request, header};
+use session_benches::{Backend, Codec, RunMode, Size};
+use session_core::{MemoryStore, SessionManager, SessionStore};
+use session_tower::{Session, SessionLayer};
+use tower::ServiceExt;
+
+/// Reads `member_id` and writes it back incremented: a load and a real save per request.
+async fn visit(session: Session) -> &'static str {
+    let n = session
+        .get::<i64>("member_id")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(0);
+    match session.insert("member_id", n + 1).await {
+        Ok(()) => "ok",
+        Err(_) => "error",
+    }
+}
+
+async fn plain() -> &'static str {
+    "ok"
+}
+
+fn seeded(store: Arc<dyn SessionStore>, codec: Codec) -> (SessionManager, Vec<String>) {
+    let manager = codec.manager(store);
+    let keys = (0..64)
+        .map(|i| {
+            let mut s = manager.session(None);
+            s.insert("member_id", i).unwrap();
+            s.save().unwrap();
+            s.key().unwrap().to_owned()
+        })
+        .collect();
+    (manager, keys)
+}
+
+fn tower(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a tokio runtime");
+    let mut group = c.benchmark_group("tower");
+    group.throughput(Throughput::Elements(1));
+
+    let run =
+        |group: &mut criterion::BenchmarkGroup<'_, _>, name: &str, app: Router, keys: &[String]| {
+            let mut i = 0usize;
+            group.bench_function(name, |b| {
+                b.iter(|| {
+                    i = i.wrapping_add(1);
+                    let mut req = Request::builder().uri("/");
+                    if !keys.is_empty() {
+                        let cookie = format!("sessionid={}", keys[i % keys.len()]);
+                        req = req.header(header::COOKIE, cookie);
+                    }
+                    let req = req.body(Body::empty()).unwrap();
+                    let res = rt.block_on(app.clone().oneshot(req)).unwrap();
+                    assert!(res.status().is_success());
+                    black_box(res)
+                })
+            });
+        };
+
+    run(
+        &mut group,
+        "no-layer",
+        Router::new().route("/", get(plain)),
+        &[],
+    );
+    {
+        let manager = SessionManager::new(MemoryStore::new());
+        let app = Router::new()
+            .route("/", get(plain))
+            .layer(SessionLayer::new(manager));
+        run(&mut group, "layer-unused", app, &[]);
+    }
+
+    let memory: Arc<dyn SessionStore> = Arc::new(MemoryStore::new());
+    let (manager, keys) = seeded(memory, Codec::Json);
+    for (name, inline) in [("memory", true), ("memory-blocking", false)] {
+        let layer = SessionLayer::new(manager.clone()).inline(inline);
+        let app = Router::new().route("/", get(visit)).layer(layer);
+        run(&mut group, name, app, &keys);
+    }
+
+    for backend in Backend::all() {
+        let codec = backend.codecs()[0];
+        let fixture = backend.build(RunMode::from_env().store_sizes()[0], Size::Typical);
+        let (manager, keys) = seeded(fixture.store.clone(), codec);
+        let app = Router::new()
+            .route("/", get(visit))
+            .layer(SessionLayer::new(manager.clone()));
+        run(&mut group, backend.name(), app, &keys);
+        if backend.name() == "db-file" {
+            let app = Router::new()
+                .route("/", get(visit))
+                .layer(SessionLayer::new(manager).inline(true));
+            run(&mut group, "db-file-inline", app, &keys);
+        }
+    }
+    group.finish();
+}
+
+fn config() -> Criterion {
+    let (warm_up, measure, samples) = RunMode::from_env().timing();
+    Criterion::default()
+        .warm_up_time(warm_up)
+        .measurement_time(measure)
+        .sample_size(samples)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = tower
+}
+criterion_main!(benches);

@@ -1,0 +1,402 @@
+//! The raw floors: each engine's own operation with no session layer, so every backend
+//! result reads as a ratio to what the engine alone costs in the same run.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OptionalExtension};
+use session_signing::Signer;
+use sha2::{Digest, Sha256};
+
+/// One engine driven directly: `get` is a load, `put` an insert-or-update.
+///
+/// ```
+/// use session_benches::{Floor, MokaFloor};
+/// let floor = MokaFloor::new(100);
+/// floor.put("k", b"v");
+/// assert_eq!(floor.get("k").as_deref(), Some(&b"v"[..]));
+/// ```
+pub trait Floor: Send + Sync {
+    /// The bytes stored under `key`, if any.
+    fn get(&self, key: &str) -> Option<Vec<u8>>;
+    /// Stores `data` under `key` (insert or overwrite); returns the key to send back
+    /// (the new token for a signed cookie, else `key`).
+    fn put(&self, key: &str, data: &[u8]) -> String;
+}
+
+fn unix_millis(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis()
+        .try_into()
+        .unwrap_or(i64::MAX)
+}
+
+/// The prepared `SELECT` and `UPSERT` of the native `sessions` table via rusqlite
+/// (SHA-256 of the key, unix-millisecond expiry), on its own connection.
+///
+/// ```
+/// use session_benches::{Floor, SqliteFloor};
+/// let floor = SqliteFloor::in_memory();
+/// floor.put("abcdefgh", b"{}");
+/// assert_eq!(floor.get("abcdefgh").as_deref(), Some(&b"{}"[..]));
+/// ```
+#[derive(Debug)]
+pub struct SqliteFloor {
+    conn: Mutex<Connection>,
+    expires_ms: i64,
+}
+
+impl SqliteFloor {
+    /// A connection to the session database at `path` (made by `DbStore::open`), with the
+    /// store's pragmas (WAL, `synchronous = NORMAL`).
+    ///
+    /// # Panics
+    /// When the file cannot be opened: a broken bench setup.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("s.sqlite3");
+    /// session_db::DbStore::open(&path).unwrap();
+    /// let _floor = session_benches::SqliteFloor::open(&path);
+    /// ```
+    pub fn open(path: &Path) -> Self {
+        let conn = Connection::open(path).expect("open the bench database");
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .expect("pragma");
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .expect("pragma");
+        Self::with(conn)
+    }
+
+    /// A private in-memory database with the native table (the floor of `:memory:`).
+    ///
+    /// ```
+    /// let _floor = session_benches::SqliteFloor::in_memory();
+    /// ```
+    pub fn in_memory() -> Self {
+        let conn = Connection::open_in_memory().expect("in-memory sqlite");
+        conn.execute_batch(
+            "CREATE TABLE sessions (key_hash BLOB NOT NULL PRIMARY KEY, data BLOB NOT NULL, \
+             expires_at INTEGER NOT NULL); \
+             CREATE INDEX sessions_expires_at ON sessions (expires_at);",
+        )
+        .expect("create the floor table");
+        Self::with(conn)
+    }
+
+    fn with(conn: Connection) -> Self {
+        SqliteFloor {
+            conn: Mutex::new(conn),
+            expires_ms: unix_millis(crate::live_until()),
+        }
+    }
+}
+
+impl Floor for SqliteFloor {
+    fn get(&self, key: &str) -> Option<Vec<u8>> {
+        let hash: [u8; 32] = Sha256::digest(key.as_bytes()).into();
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stmt = conn
+            .prepare_cached("SELECT data FROM sessions WHERE key_hash = ?1 AND expires_at > ?2")
+            .expect("prepare");
+        stmt.query_row((&hash[..], unix_millis(SystemTime::now())), |r| r.get(0))
+            .optional()
+            .expect("select")
+    }
+
+    fn put(&self, key: &str, data: &[u8]) -> String {
+        let hash: [u8; 32] = Sha256::digest(key.as_bytes()).into();
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stmt = conn
+            .prepare_cached(
+                "INSERT INTO sessions (key_hash, data, expires_at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (key_hash) DO UPDATE SET data = excluded.data, \
+                 expires_at = excluded.expires_at",
+            )
+            .expect("prepare");
+        stmt.execute((&hash[..], data, self.expires_ms))
+            .expect("upsert");
+        key.to_owned()
+    }
+}
+
+/// Inserts `count` sessions with fresh keys into the native `sessions` table of the
+/// database at `path` in one transaction (the rows `DbStore::create` would write) and
+/// returns their keys.
+pub(crate) fn fill_native(path: &Path, count: usize, record: &session_core::Record) -> Vec<String> {
+    let mut conn = Connection::open(path).expect("open the bench database");
+    let tx = conn.transaction().expect("begin");
+    let keys = {
+        let mut stmt = tx
+            .prepare("INSERT INTO sessions (key_hash, data, expires_at) VALUES (?1, ?2, ?3)")
+            .expect("prepare");
+        let expires = unix_millis(record.expires_at);
+        (0..count)
+            .map(|_| {
+                let key = session_core::key::generate();
+                let hash: [u8; 32] = Sha256::digest(key.as_bytes()).into();
+                stmt.execute((&hash[..], &record.data, expires))
+                    .expect("insert");
+                key
+            })
+            .collect()
+    };
+    tx.commit().expect("commit");
+    keys
+}
+
+/// The prepared `SELECT` and `UPSERT` of Django's `django_session` table (key in clear,
+/// `expire_date` as Django's datetime text, formatted per call as the store must).
+///
+/// ```
+/// use session_benches::{DjangoSqliteFloor, Floor};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("db.sqlite3");
+/// session_db::DbStore::open_django(&path).unwrap();
+/// let floor = DjangoSqliteFloor::open(&path);
+/// floor.put("abcdefgh", b"x");
+/// assert_eq!(floor.get("abcdefgh").as_deref(), Some(&b"x"[..]));
+/// ```
+#[derive(Debug)]
+pub struct DjangoSqliteFloor {
+    conn: Mutex<Connection>,
+}
+
+/// Django's `expire_date` text: `YYYY-MM-DD HH:MM:SS.ffffff` in UTC.
+fn django_datetime(t: SystemTime) -> String {
+    let t = time::OffsetDateTime::from(t);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
+impl DjangoSqliteFloor {
+    /// A connection to a database made by `DbStore::open_django`.
+    ///
+    /// # Panics
+    /// When the file cannot be opened.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("db.sqlite3");
+    /// # session_db::DbStore::open_django(&path).unwrap();
+    /// let _floor = session_benches::DjangoSqliteFloor::open(&path);
+    /// ```
+    pub fn open(path: &Path) -> Self {
+        let conn = Connection::open(path).expect("open the bench database");
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .expect("pragma");
+        DjangoSqliteFloor {
+            conn: Mutex::new(conn),
+        }
+    }
+}
+
+impl Floor for DjangoSqliteFloor {
+    fn get(&self, key: &str) -> Option<Vec<u8>> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT session_data FROM django_session WHERE session_key = ?1 \
+                 AND expire_date > ?2",
+            )
+            .expect("prepare");
+        stmt.query_row((key, django_datetime(SystemTime::now())), |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()
+        .expect("select")
+        .map(String::into_bytes)
+    }
+
+    fn put(&self, key: &str, data: &[u8]) -> String {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stmt = conn
+            .prepare_cached(
+                "INSERT INTO django_session (session_key, session_data, expire_date) \
+                 VALUES (?1, ?2, ?3) ON CONFLICT (session_key) DO UPDATE SET \
+                 session_data = excluded.session_data, expire_date = excluded.expire_date",
+            )
+            .expect("prepare");
+        let text = std::str::from_utf8(data).expect("Django session data is text");
+        stmt.execute((key, text, django_datetime(crate::live_until())))
+            .expect("upsert");
+        key.to_owned()
+    }
+}
+
+/// A bare `moka::sync::Cache<String, Vec<u8>>` (LRU, as `CacheStore` uses): `get` and
+/// `insert`.
+///
+/// ```
+/// let _floor = session_benches::MokaFloor::new(1_000);
+/// ```
+#[derive(Debug)]
+pub struct MokaFloor {
+    cache: moka::sync::Cache<String, Vec<u8>>,
+}
+
+impl MokaFloor {
+    /// A cache holding up to `capacity` entries.
+    ///
+    /// ```
+    /// let _floor = session_benches::MokaFloor::new(10);
+    /// ```
+    pub fn new(capacity: u64) -> Self {
+        MokaFloor {
+            cache: moka::sync::Cache::builder()
+                .max_capacity(capacity)
+                .eviction_policy(moka::policy::EvictionPolicy::lru())
+                .build(),
+        }
+    }
+}
+
+impl Floor for MokaFloor {
+    fn get(&self, key: &str) -> Option<Vec<u8>> {
+        self.cache.get(key)
+    }
+
+    fn put(&self, key: &str, data: &[u8]) -> String {
+        self.cache.insert(key.to_owned(), data.to_vec());
+        key.to_owned()
+    }
+}
+
+/// Django's `cached_db` by hand: reads from the cache floor, falling back to the database
+/// floor; writes to the database floor, then the cache floor.
+///
+/// ```
+/// use session_benches::{CachedFloor, Floor, MokaFloor, SqliteFloor};
+/// let floor = CachedFloor::new(MokaFloor::new(10), SqliteFloor::in_memory());
+/// floor.put("abcdefgh", b"v");
+/// assert!(floor.get("abcdefgh").is_some());
+/// ```
+#[derive(Debug)]
+pub struct CachedFloor<C, S> {
+    cache: C,
+    store: S,
+}
+
+impl<C: Floor, S: Floor> CachedFloor<C, S> {
+    /// `cache` in front of `store`.
+    ///
+    /// ```
+    /// # use session_benches::{CachedFloor, MokaFloor};
+    /// let _f = CachedFloor::new(MokaFloor::new(10), MokaFloor::new(10));
+    /// ```
+    pub fn new(cache: C, store: S) -> Self {
+        CachedFloor { cache, store }
+    }
+}
+
+impl<C: Floor, S: Floor> Floor for CachedFloor<C, S> {
+    fn get(&self, key: &str) -> Option<Vec<u8>> {
+        self.cache.get(key).or_else(|| {
+            let data = self.store.get(key)?;
+            self.cache.put(key, &data);
+            Some(data)
+        })
+    }
+
+    fn put(&self, key: &str, data: &[u8]) -> String {
+        self.store.put(key, data);
+        self.cache.put(key, data)
+    }
+}
+
+/// A file per key in a directory: `get` reads it, `put` writes a temp file in the same
+/// directory and renames it over the target (and `fsync`s the file first when asked).
+///
+/// ```
+/// use session_benches::{FileFloor, Floor};
+/// let dir = tempfile::tempdir().unwrap();
+/// let floor = FileFloor::new(dir.path(), false);
+/// floor.put("abcdefgh", b"v");
+/// assert_eq!(floor.get("abcdefgh").as_deref(), Some(&b"v"[..]));
+/// ```
+#[derive(Debug)]
+pub struct FileFloor {
+    dir: PathBuf,
+    fsync: bool,
+}
+
+impl FileFloor {
+    /// Files in `dir`, synced before the rename when `fsync`.
+    ///
+    /// ```
+    /// let _f = session_benches::FileFloor::new(std::env::temp_dir(), true);
+    /// ```
+    pub fn new(dir: impl Into<PathBuf>, fsync: bool) -> Self {
+        FileFloor {
+            dir: dir.into(),
+            fsync,
+        }
+    }
+}
+
+impl Floor for FileFloor {
+    fn get(&self, key: &str) -> Option<Vec<u8>> {
+        fs::read(self.dir.join(key)).ok()
+    }
+
+    fn put(&self, key: &str, data: &[u8]) -> String {
+        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir).expect("temp file");
+        tmp.write_all(data).expect("write");
+        if self.fsync {
+            tmp.as_file().sync_all().expect("fsync");
+        }
+        tmp.persist(self.dir.join(key)).expect("rename");
+        key.to_owned()
+    }
+}
+
+/// Django's signing alone: HMAC-SHA256 + base64 + base62 timestamp via
+/// [`Signer`] (`unsign` checks the signature and the age; the key is the token).
+///
+/// ```
+/// use session_benches::{Floor, SignerFloor};
+/// let floor = SignerFloor::new("secret", "salt");
+/// let token = floor.put("", b"{}");
+/// assert_eq!(floor.get(&token).as_deref(), Some(&b"{}"[..]));
+/// ```
+#[derive(Debug)]
+pub struct SignerFloor {
+    signer: Signer,
+}
+
+impl SignerFloor {
+    /// A signer with `secret` and `salt`.
+    ///
+    /// ```
+    /// let _f = session_benches::SignerFloor::new("s", "django.contrib.sessions.backends.signed_cookies");
+    /// ```
+    pub fn new(secret: &str, salt: &str) -> Self {
+        SignerFloor {
+            signer: Signer::new(secret).with_salt(salt),
+        }
+    }
+}
+
+impl Floor for SignerFloor {
+    fn get(&self, key: &str) -> Option<Vec<u8>> {
+        self.signer
+            .unsign(key, Some(Duration::from_secs(1_209_600)))
+            .ok()
+    }
+
+    fn put(&self, _key: &str, data: &[u8]) -> String {
+        self.signer.sign(data, false)
+    }
+}
