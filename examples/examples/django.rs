@@ -14,7 +14,7 @@ use session_db::{DbStore, DjangoCodec, PgStore};
 // ANCHOR: db
 /// The Django site's own database and `SECRET_KEY`: both sides read and write
 /// the `django_session` table in Django's format.
-fn open_site_db(db_sqlite3: &Path, secret_key: &str) -> Result<SessionManager, Box<dyn Error>> {
+pub fn open_site_db(db_sqlite3: &Path, secret_key: &str) -> Result<SessionManager, Box<dyn Error>> {
     let store = DbStore::open_django(db_sqlite3)?; // django_session, created if absent
     Ok(store.django_manager(secret_key)) // + Django's session_data codec
 }
@@ -57,7 +57,7 @@ fn signed_cookies(secret_key: &str, secret_key_fallbacks: &[&str]) -> SessionMan
 // ANCHOR: who
 /// Who is logged in on the Django site? `django.contrib.auth` keeps the user's primary key
 /// (as a string) under `_auth_user_id`.
-fn django_user_id(manager: &SessionManager, cookie: &str) -> session_core::Result<Option<i64>> {
+pub fn django_user_id(manager: &SessionManager, cookie: &str) -> session_core::Result<Option<i64>> {
     let mut session = manager.session(Some(cookie));
     let id = session.get::<String>(reserved::AUTH_USER_ID)?;
     Ok(id.and_then(|id| id.parse().ok()))

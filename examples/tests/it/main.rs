@@ -3,4 +3,5 @@
 
 mod apps;
 mod custom_store;
+mod django;
 mod programs;
