@@ -48,6 +48,11 @@ fn django(python: &str, args: &[&str], db: &Path) -> serde_json::Value {
 }
 
 #[test]
+fn the_example_runs() {
+    example::main().unwrap();
+}
+
+#[test]
 fn the_book_shares_sessions_with_real_django() {
     let Ok(python) = std::env::var("SESSION_TEST_DJANGO_PYTHON") else {
         println!("skipped: set SESSION_TEST_DJANGO_PYTHON to run");

@@ -29,10 +29,6 @@ mod backend_file;
 mod backend_cookie;
 
 #[allow(dead_code)]
-#[path = "../../examples/django.rs"]
-mod django;
-
-#[allow(dead_code)]
 #[path = "../../examples/security.rs"]
 mod security;
 
@@ -89,11 +85,6 @@ fn backend_file() {
 #[test]
 fn backend_cookie() {
     backend_cookie::main().unwrap();
-}
-
-#[test]
-fn django() {
-    django::main().unwrap();
 }
 
 #[test]
