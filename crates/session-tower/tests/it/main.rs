@@ -18,3 +18,19 @@ middleware_tests!(
     MemoryStore::new(),
     Mode::BlockingOptedInline
 );
+
+// Real backends. The signed-cookie store keeps nothing server-side (its `delete` is a
+// no-op and every save is a new cookie), so it is covered by session-demo's HTTP flows
+// rather than by these server-side checks.
+middleware_tests!(
+    sqlite,
+    session_db::DbStore::in_memory().unwrap(),
+    Mode::Native
+);
+middleware_tests!(
+    sqlite_inline,
+    session_db::DbStore::in_memory().unwrap(),
+    Mode::BlockingOptedInline
+);
+middleware_tests!(file, support::file_store(), Mode::Native);
+middleware_tests!(moka, session_cache::CacheStore::new(), Mode::Native);

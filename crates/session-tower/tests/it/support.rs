@@ -361,3 +361,38 @@ pub async fn body(response: Response) -> String {
         .unwrap();
     String::from_utf8(bytes.to_vec()).unwrap()
 }
+
+/// A store that owns the temporary directory it lives in.
+pub struct InTempDir<S> {
+    store: S,
+    _dir: tempfile::TempDir,
+}
+
+/// A file store in a fresh temporary directory (fsync off: tests need no durability).
+pub fn file_store() -> InTempDir<session_file::FileStore> {
+    let dir = tempfile::tempdir().unwrap();
+    let config = session_file::FileConfig::default().fsync(false);
+    let store = session_file::FileStore::with_config(dir.path(), config).unwrap();
+    InTempDir { store, _dir: dir }
+}
+
+impl<S: SessionStore> SessionStore for InTempDir<S> {
+    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        self.store.load(key)
+    }
+    fn create(&self, record: &Record) -> Result<String> {
+        self.store.create(record)
+    }
+    fn save(&self, key: &str, record: &Record) -> Result<String> {
+        self.store.save(key, record)
+    }
+    fn delete(&self, key: &str) -> Result<()> {
+        self.store.delete(key)
+    }
+    fn exists(&self, key: &str) -> Result<bool> {
+        self.store.exists(key)
+    }
+    fn runs_inline(&self) -> bool {
+        self.store.runs_inline()
+    }
+}
