@@ -275,12 +275,12 @@ impl<C: KeyedCache, S: SessionStore> SessionStore for CachedStore<C, S> {
             return self.store.load(key);
         }
         let _guard = self.lock(key);
-        let data = self.store.load(key)?;
-        if let Some(data) = &data {
-            let fill = Record::new(data.clone(), SystemTime::now() + self.fill_ttl);
-            self.cache_put(key, &fill);
-        }
-        Ok(data)
+        let Some(data) = self.store.load(key)? else {
+            return Ok(None);
+        };
+        let fill = Record::new(data, SystemTime::now() + self.fill_ttl);
+        self.cache_put(key, &fill);
+        Ok(Some(fill.data))
     }
 
     fn create(&self, record: &Record) -> Result<String> {

@@ -30,8 +30,15 @@ const MAX_TTL_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
 ///   command on a stale connection fails, every idle connection is dropped and the
 ///   command is retried once on a fresh one, so the application recovers by itself.
 ///
+/// **Redis eviction.** Every session key has a TTL, so under a `volatile-*` or `allkeys-*`
+/// `maxmemory-policy` Redis may evict live sessions (their users are logged out) when it
+/// runs out of memory. With `noeviction`, writes fail with an out-of-memory
+/// [`Error::Backend`] instead. Size `maxmemory` for your sessions, or put the store behind
+/// [`CachedStore`](crate::CachedStore) over a database where eviction only costs a miss.
+///
 /// It also implements [`KeyedCache`], so `CachedStore::new(redis, db)` puts a shared
-/// Redis cache in front of a database.
+/// Redis cache in front of a database. Give a cache and a primary `RedisStore` different
+/// key prefixes if both live on one server.
 ///
 /// Retried commands: a command whose connection dropped is sent once more. Every command
 /// is idempotent except `create`'s `SET NX`; if the first one did land, the retry finds
