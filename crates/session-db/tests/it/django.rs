@@ -8,21 +8,28 @@ use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
-use session_core::{ClearExpired, Expiry, SessionStore};
-use session_db::DbStore;
+use session_core::{ClearExpired, Expiry, SessionManager};
+use session_db::{DbStore, DjangoCodec};
 
 const SECRET: &str = "django-insecure-interop-test-secret";
 
-/// Runs `mode` of the script below against the SQLite file `db`; returns its JSON output.
+/// Runs `mode` of the script below against the database `spec`; prints JSON.
 const SCRIPT: &str = r#"
 import json, sys, datetime
 import django
 from django.conf import settings
-mode, db, secret = sys.argv[1], sys.argv[2], sys.argv[3]
+mode, spec, secret = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+if spec["engine"] == "sqlite":
+    db = {"ENGINE": "django.db.backends.sqlite3", "NAME": spec["name"]}
+else:
+    db = {"ENGINE": "django.db.backends.postgresql", "NAME": spec["name"],
+          "HOST": spec["host"], "PORT": spec["port"], "USER": spec["user"],
+          "PASSWORD": spec["password"],
+          "OPTIONS": {"options": "-c search_path=" + spec["schema"]}}
 settings.configure(
     SECRET_KEY=secret, USE_TZ=True,
     INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.sessions"],
-    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": db}},
+    DATABASES={"default": db},
     SESSION_ENGINE="django.contrib.sessions.backends.db",
 )
 django.setup()
@@ -61,12 +68,10 @@ elif mode == "clear":
     print(json.dumps({"rows": SessionStore.get_model_class().objects.count()}))
 "#;
 
-fn django(python: &str, mode: &str, db: &Path, stdin: Option<&Value>) -> Value {
+fn django(python: &str, mode: &str, db: &Value, stdin: Option<&Value>) -> Value {
     use std::io::Write;
     let mut child = Command::new(python)
-        .args(["-c", SCRIPT, mode])
-        .arg(db)
-        .arg(SECRET)
+        .args(["-c", SCRIPT, mode, &db.to_string(), SECRET])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -96,14 +101,15 @@ fn python() -> Option<String> {
     python
 }
 
-#[test]
-fn django_sessions_load_in_rust() {
-    let Some(python) = python() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db.sqlite3");
-    let keys = django(&python, "write", &db, None);
-    let store = DbStore::open_django(&db).unwrap();
-    let manager = store.django_manager(SECRET);
+/// Django writes (after its own `migrate`), we read, write back, and Django reads.
+fn django_to_rust<S: ClearExpired + Clone + 'static>(
+    python: &str,
+    db: &Value,
+    open: impl FnOnce() -> S,
+) {
+    let keys = django(python, "write", db, None);
+    let store = open();
+    let manager = SessionManager::new(store.clone()).with_serializer(DjangoCodec::new(SECRET));
     let key = |name: &str| keys[name].as_str().unwrap().to_owned();
 
     let mut s = manager.session(Some(&key("plain")));
@@ -137,24 +143,14 @@ fn django_sessions_load_in_rust() {
     let mut s = manager.session(Some(&key("plain")));
     s.insert("from_rust", true).unwrap();
     s.save().unwrap();
-    let read = django(
-        &python,
-        "read",
-        &db,
-        Some(&json!({ "plain": key("plain") })),
-    );
+    let read = django(python, "read", db, Some(&json!({ "plain": key("plain") })));
     assert_eq!(read["plain"]["data"]["from_rust"], json!(true));
     assert_eq!(read["plain"]["data"]["unicode"], json!("Zoë ☃"));
 }
 
-#[test]
-fn rust_sessions_load_in_django() {
-    let Some(python) = python() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db.sqlite3");
-    // the table is created by DbStore here (Django's DDL), not by Django's migrate
-    let store = DbStore::open_django(&db).unwrap();
-    let manager = store.django_manager(SECRET);
+/// We write into a table our store created with Django's DDL; Django reads.
+fn rust_to_django<S: ClearExpired + Clone + 'static>(python: &str, db: &Value, store: S) {
+    let manager = SessionManager::new(store.clone()).with_serializer(DjangoCodec::new(SECRET));
     let mut keys = serde_json::Map::new();
     let mut save = |name: &str, f: &dyn Fn(&mut session_core::Session)| {
         let mut s = manager.session(None);
@@ -184,17 +180,13 @@ fn rust_sessions_load_in_django() {
         s.set_expiry(Expiry::At(SystemTime::now() - Duration::from_secs(5)))
             .unwrap();
     });
-    let raw = rusqlite::Connection::open(&db).unwrap();
-    let compressed: String = raw
-        .query_row(
-            "SELECT session_data FROM django_session WHERE session_key = ?1",
-            [keys["compressed"].as_str().unwrap()],
-            |r| r.get(0),
-        )
+    let compressed = store
+        .load(keys["compressed"].as_str().unwrap())
+        .unwrap()
         .unwrap();
-    assert!(compressed.starts_with('.'), "{compressed}");
+    assert!(compressed.starts_with(b"."));
 
-    let read = django(&python, "read", &db, Some(&Value::Object(keys.clone())));
+    let read = django(python, "read", db, Some(&Value::Object(keys.clone())));
     assert_eq!(
         read["plain"]["data"],
         json!({"hello": "world", "unicode": "Zoë ☃ 😀"})
@@ -216,6 +208,109 @@ fn rust_sessions_load_in_django() {
     assert!(!store.exists(keys["expired"].as_str().unwrap()).unwrap());
 
     // Django's clearsessions and ours agree on what is expired
-    let cleared = django(&python, "clear", &db, None);
+    let cleared = django(python, "clear", db, None);
     assert_eq!(cleared["rows"], json!(4));
+}
+
+fn sqlite_spec(path: &Path) -> Value {
+    json!({ "engine": "sqlite", "name": path })
+}
+
+#[test]
+fn django_sessions_load_in_rust_sqlite() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    django_to_rust(&python, &sqlite_spec(&db), || {
+        DbStore::open_django(&db).unwrap()
+    });
+}
+
+#[test]
+fn rust_sessions_load_in_django_sqlite() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    // the table is created by DbStore here (Django's DDL), not by Django's migrate
+    let store = DbStore::open_django(&db).unwrap();
+    rust_to_django(&python, &sqlite_spec(&db), store);
+}
+
+/// Real Django on PostgreSQL: needs both `SESSION_TEST_DJANGO_PYTHON` (with `psycopg`
+/// importable) and `SESSION_TEST_POSTGRES_URL`. Each test uses its own schema.
+#[cfg(feature = "postgres")]
+mod postgres {
+    use super::*;
+    use crate::postgres::DropSchema;
+    use session_db::PgConfig;
+
+    fn setup() -> Option<(String, String, Value, DropSchema)> {
+        let python = python()?;
+        let Ok(url) = std::env::var("SESSION_TEST_POSTGRES_URL") else {
+            println!("skipped: set SESSION_TEST_POSTGRES_URL to run");
+            return None;
+        };
+        let has_driver = Command::new(&python)
+            .args(["-c", "import psycopg"])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !has_driver {
+            println!(
+                "skipped: `pip install psycopg[binary]` for SESSION_TEST_DJANGO_PYTHON to run"
+            );
+            return None;
+        }
+        let config: ::postgres::Config = url.parse().unwrap();
+        let host = match config.get_hosts().first() {
+            Some(::postgres::config::Host::Tcp(h)) => h.clone(),
+            _ => "127.0.0.1".to_owned(),
+        };
+        let schema = format!("session_dj_{}", &session_core::key::generate()[..16]);
+        let spec = json!({
+            "engine": "postgresql",
+            "name": config.get_dbname().unwrap_or("postgres"),
+            "host": host,
+            "port": config.get_ports().first().copied().unwrap_or(5432),
+            "user": config.get_user().unwrap_or("postgres"),
+            "password": config.get_password().map(|p| String::from_utf8_lossy(p).into_owned()).unwrap_or_default(),
+            "schema": schema,
+        });
+        let guard = DropSchema::new(&schema, &url);
+        Some((python, url, spec, guard))
+    }
+
+    #[test]
+    fn django_sessions_load_in_rust_postgres() {
+        let Some((python, url, spec, guard)) = setup() else {
+            return;
+        };
+        let mut admin = url
+            .parse::<::postgres::Config>()
+            .unwrap()
+            .connect(::postgres::NoTls)
+            .unwrap();
+        admin
+            .batch_execute(&format!("CREATE SCHEMA \"{}\"", guard.schema()))
+            .unwrap();
+        django_to_rust(&python, &spec, || {
+            PgConfig::django()
+                .with_schema(guard.schema())
+                .unwrap()
+                .connect(&url)
+                .unwrap()
+        });
+    }
+
+    #[test]
+    fn rust_sessions_load_in_django_postgres() {
+        let Some((python, url, spec, guard)) = setup() else {
+            return;
+        };
+        let store = PgConfig::django()
+            .with_schema(guard.schema())
+            .unwrap()
+            .connect(&url)
+            .unwrap();
+        rust_to_django(&python, &spec, store);
+    }
 }

@@ -33,6 +33,19 @@ pub struct DropSchema {
     url: String,
 }
 
+impl DropSchema {
+    pub fn new(schema: &str, url: &str) -> Self {
+        DropSchema {
+            schema: schema.to_owned(),
+            url: url.to_owned(),
+        }
+    }
+
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+}
+
 impl Drop for DropSchema {
     fn drop(&mut self) {
         if let Ok(mut c) = self
