@@ -15,6 +15,7 @@ mod quickstart;
 #[path = "../../examples/login.rs"]
 mod login;
 
+// ANCHOR: browser
 /// A tiny browser: sends requests to `app` and keeps the `sessionid` cookie.
 struct Browser {
     app: Router,
@@ -52,6 +53,7 @@ impl Browser {
         (status, String::from_utf8(body.to_vec()).unwrap())
     }
 }
+// ANCHOR_END: browser
 
 #[tokio::test]
 async fn quickstart_counts_visits() {
@@ -73,6 +75,7 @@ async fn quickstart_counts_visits() {
     );
 }
 
+// ANCHOR: login_test
 #[tokio::test]
 async fn login_logout_and_the_protected_page() {
     let dir = tempfile::tempdir().unwrap();
@@ -141,3 +144,4 @@ async fn login_logout_and_the_protected_page() {
             .contains("not logged in")
     );
 }
+// ANCHOR_END: login_test
