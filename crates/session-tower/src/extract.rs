@@ -95,9 +95,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
             .get::<Handle>()
             .cloned()
             .ok_or(SessionRejection::MissingLayer)?;
-        // The one store trip of the request phase; later extractions find it loaded.
+        // The one store trip of the request phase; later extractions find it loaded, and
+        // a session without a key (a new visitor) loads without touching the store.
         handle
-            .store_if(|s| !s.is_loaded(), |s| s.load())
+            .store_if(|s| !s.is_loaded() && s.key().is_some(), |s| s.load())
             .await
             .map_err(SessionRejection::Load)?;
         Ok(Session { handle })

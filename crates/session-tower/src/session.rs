@@ -338,7 +338,10 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn flush(&self) -> Result<()> {
-        self.handle.store(|s| s.flush()).await
+        // Without a key there is nothing to delete: no trip to the store.
+        self.handle
+            .store_if(|s| s.key().is_some(), |s| s.flush())
+            .await
     }
 
     /// Moves the data to a new key (login, against session fixation): the new record is created
