@@ -136,6 +136,8 @@ impl DbConfig {
         conn.set_prepared_statement_cache_capacity(16);
         if writer {
             let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            // keep the WAL from staying huge after a big sweep
+            conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
             if !mode.eq_ignore_ascii_case("wal") {
                 tracing::warn!(path = %path.display(), journal_mode = %mode,
                     "session database is not in WAL mode: loads will wait for saves");
