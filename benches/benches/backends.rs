@@ -120,7 +120,7 @@ fn bench_fixture(
 
     for &codec in backend.codecs() {
         let rt = format!("{}/{tag}", codec.name());
-        let (manager, keys) = f.seed(codec, 256);
+        let (manager, keys) = f.seed(codec, 64);
         group.bench_function(format!("round_trip/{rt}"), |b| {
             b.iter(|| {
                 let mut session = manager.session(Some(picker.pick(&keys)));
@@ -131,7 +131,7 @@ fn bench_fixture(
             })
         });
         if let Some(floor) = &f.floor {
-            let keys = f.seed_floor(codec, 256);
+            let keys = f.seed_floor(codec, 64);
             group.bench_function(format!("floor_round_trip/{rt}"), |b| {
                 b.iter(|| {
                     let key = picker.pick(&keys);
@@ -172,7 +172,7 @@ fn backends(c: &mut Criterion) {
                 }
                 &[Size::Typical]
             } else {
-                &Size::ALL
+                mode.sizes()
             };
             for &size in sizes {
                 let mut fixture = backend.build(live, size);

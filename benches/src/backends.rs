@@ -255,7 +255,9 @@ impl Backend {
         let keys = match &parts.floor {
             // A million single-row commits take minutes: fill the native table in one
             // transaction instead (same rows as `create` writes).
-            Some(FloorSetup::Sqlite(path)) => crate::floor::fill_native(path, count, &record),
+            Some(FloorSetup::Sqlite(path)) => {
+                crate::floor::fill_sqlite(path, false, count, &record)
+            }
             _ => (0..count)
                 .map(|_| filler.create(&record).expect("fill the store"))
                 .collect(),
@@ -269,6 +271,7 @@ impl Backend {
             floor_keys: Vec::new(),
             payload,
             size,
+            sqlite: parts.sqlite,
             _dirs: parts.dirs,
         };
         fixture.attach_floor(parts.floor, live);
@@ -298,6 +301,7 @@ impl Backend {
             floor_keys: Vec::new(),
             payload: Payload::new(Codec::Json.raw_encode(&Size::Typical.data())),
             size: Size::Typical,
+            sqlite: parts.sqlite,
             _dirs: parts.dirs,
         }
     }
@@ -350,6 +354,7 @@ impl Backend {
                 let store = Arc::new(session_cookie::CookieStore::new(SECRET));
                 let parts = Parts {
                     store: store.clone(),
+                    sqlite: None,
                     sweeper: None,
                     floor: Some(FloorSetup::Signer),
                     dirs: vec![],
@@ -376,6 +381,7 @@ impl Backend {
                     Arc::new(session_cache::RedisStore::with_config(config).expect("redis"));
                 let parts = Parts {
                     store: store.clone(),
+                    sqlite: None,
                     sweeper: None,
                     floor: None,
                     dirs: vec![],
@@ -403,6 +409,7 @@ enum FloorSetup {
 
 struct Parts {
     store: Arc<dyn SessionStore>,
+    sqlite: Option<(std::path::PathBuf, bool)>,
     sweeper: Option<Arc<dyn ClearExpired>>,
     floor: Option<FloorSetup>,
     dirs: Vec<TempDir>,
@@ -414,8 +421,14 @@ impl Parts {
         floor: Option<FloorSetup>,
         dirs: Vec<TempDir>,
     ) -> (Parts, Arc<dyn SessionStore>) {
+        let sqlite = match &floor {
+            Some(FloorSetup::Sqlite(p) | FloorSetup::Cached(p)) => Some((p.clone(), false)),
+            Some(FloorSetup::DjangoSqlite(p)) => Some((p.clone(), true)),
+            _ => None,
+        };
         let parts = Parts {
             store: store.clone(),
+            sqlite,
             sweeper: Some(store.clone()),
             floor,
             dirs,
@@ -448,6 +461,8 @@ pub struct Fixture {
     pub payload: Payload,
     /// The session size the store was filled with.
     pub size: Size,
+    /// The SQLite file under the store, and whether it is in Django's layout.
+    sqlite: Option<(std::path::PathBuf, bool)>,
     _dirs: Vec<TempDir>,
 }
 
@@ -503,6 +518,30 @@ impl Fixture {
         };
         self.floor = Some(floor);
         self.floor_keys = keys;
+    }
+
+    /// Adds `count` sessions holding `record` and returns their keys: straight into the
+    /// SQLite file in one transaction where the store sits on one (so a sweep bench can
+    /// refill 100,000 rows in a second; a `cached_db` cache is then cold), else through
+    /// `create`.
+    ///
+    /// # Panics
+    /// When the store refuses a session.
+    ///
+    /// ```
+    /// # use session_benches::{Backend, live_until};
+    /// let db = Backend::all().into_iter().find(|b| b.name() == "db-django").unwrap();
+    /// let f = db.empty();
+    /// let keys = f.fill(3, &session_core::Record::new(b"x".to_vec(), live_until()));
+    /// assert!(f.store.exists(&keys[2]).unwrap());
+    /// ```
+    pub fn fill(&self, count: usize, record: &Record) -> Vec<String> {
+        match &self.sqlite {
+            Some((path, django)) => crate::floor::fill_sqlite(path, *django, count, record),
+            None => (0..count)
+                .map(|_| self.store.create(record).expect("fill the store"))
+                .collect(),
+        }
     }
 
     /// Makes `count` sessions of this fixture's size through a manager with `codec` (so

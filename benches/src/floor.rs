@@ -124,23 +124,41 @@ impl Floor for SqliteFloor {
     }
 }
 
-/// Inserts `count` sessions with fresh keys into the native `sessions` table of the
-/// database at `path` in one transaction (the rows `DbStore::create` would write) and
-/// returns their keys.
-pub(crate) fn fill_native(path: &Path, count: usize, record: &session_core::Record) -> Vec<String> {
+/// Inserts `count` sessions with fresh keys straight into the SQLite database at `path`
+/// (native `sessions` table, or Django's `django_session` when `django`) in one
+/// transaction — the rows `DbStore::create` would write — and returns their keys.
+pub(crate) fn fill_sqlite(
+    path: &Path,
+    django: bool,
+    count: usize,
+    record: &session_core::Record,
+) -> Vec<String> {
     let mut conn = Connection::open(path).expect("open the bench database");
     let tx = conn.transaction().expect("begin");
     let keys = {
-        let mut stmt = tx
-            .prepare("INSERT INTO sessions (key_hash, data, expires_at) VALUES (?1, ?2, ?3)")
-            .expect("prepare");
-        let expires = unix_millis(record.expires_at);
+        let sql = if django {
+            "INSERT INTO django_session (session_key, session_data, expire_date) \
+             VALUES (?1, ?2, ?3)"
+        } else {
+            "INSERT INTO sessions (key_hash, data, expires_at) VALUES (?1, ?2, ?3)"
+        };
+        let mut stmt = tx.prepare(sql).expect("prepare");
+        let (millis, text) = (
+            unix_millis(record.expires_at),
+            django_datetime(record.expires_at),
+        );
+        let data = std::str::from_utf8(&record.data).ok();
         (0..count)
             .map(|_| {
                 let key = session_core::key::generate();
-                let hash: [u8; 32] = Sha256::digest(key.as_bytes()).into();
-                stmt.execute((&hash[..], &record.data, expires))
-                    .expect("insert");
+                if django {
+                    let data = data.expect("Django session data is text");
+                    stmt.execute((&key, data, &text)).expect("insert");
+                } else {
+                    let hash: [u8; 32] = Sha256::digest(key.as_bytes()).into();
+                    stmt.execute((&hash[..], &record.data, millis))
+                        .expect("insert");
+                }
                 key
             })
             .collect()

@@ -239,6 +239,19 @@ impl RunMode {
         }
     }
 
+    /// Session sizes to bench at the smaller store size (the smoke run: typical only).
+    ///
+    /// ```
+    /// use session_benches::{RunMode, Size};
+    /// assert_eq!(RunMode::Smoke.sizes(), [Size::Typical]);
+    /// ```
+    pub fn sizes(self) -> &'static [Size] {
+        match self {
+            RunMode::Smoke => &[Size::Typical],
+            _ => &Size::ALL,
+        }
+    }
+
     /// How many expired sessions a `clear_expired` bench sweeps.
     ///
     /// ```
@@ -246,7 +259,7 @@ impl RunMode {
     /// ```
     pub fn expired_count(self) -> usize {
         match self {
-            RunMode::Smoke => 2_000,
+            RunMode::Smoke => 1_000,
             _ => 100_000,
         }
     }
