@@ -196,3 +196,44 @@ fn shared_cache_through_arc() {
     let key = store.create(&live(b"x")).unwrap();
     assert!(cache.contains(&key).unwrap());
 }
+
+#[test]
+fn no_write_or_fill_brings_back_a_deleted_session() {
+    // Savers and loaders (whose misses fill the cache) race a delete: once the delete has
+    // returned, neither the store nor the cache may hold the session.
+    for _ in 0..100 {
+        let store = Arc::new(cached().with_fill_ttl(Duration::from_secs(60)));
+        let key = store.create(&live(b"v0")).unwrap();
+        store.cache().remove(&key).unwrap(); // make loads miss and fill
+        let start = Arc::new(std::sync::Barrier::new(4));
+        let workers: Vec<_> = (0..3)
+            .map(|t| {
+                let (store, start, key) = (Arc::clone(&store), Arc::clone(&start), key.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    for _ in 0..30 {
+                        if t == 0 {
+                            match store.save(&key, &live(b"v1")) {
+                                Ok(_) | Err(Error::Interrupted) => {}
+                                Err(e) => panic!("{e}"),
+                            }
+                        } else {
+                            store.cache().remove(&key).unwrap();
+                            store.load(&key).unwrap();
+                        }
+                    }
+                })
+            })
+            .collect();
+        start.wait();
+        store.delete(&key).unwrap();
+        for w in workers {
+            w.join().unwrap();
+        }
+        assert!(
+            !store.cache().contains(&key).unwrap(),
+            "the cache kept a deleted session"
+        );
+        assert_eq!(store.load(&key).unwrap(), None);
+    }
+}
