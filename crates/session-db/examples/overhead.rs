@@ -2,7 +2,7 @@
 //! rusqlite statement on the same file, in the same run; and load throughput while a
 //! writer saves, with and without reader connections.
 //!
-//! `cargo run --release -p session-db --example overhead`
+//! `cargo run --release -p session-db --example overhead [-- --sweep]`
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -82,8 +82,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    // a sweep of 1M expired rows: how long each 1,000-row batch holds the write lock
-    {
+    // with `--sweep`: a sweep of 1M expired rows, how long each 1,000-row batch holds the
+    // write lock (about 2 minutes)
+    if std::env::args().any(|a| a == "--sweep") {
         let sweep = dir.path().join("sweep.sqlite3");
         let store = DbConfig::native().open(&sweep)?;
         let raw = rusqlite::Connection::open(&sweep)?;
