@@ -3,4 +3,5 @@
 
 mod cli;
 mod client;
+mod django;
 mod flows;
