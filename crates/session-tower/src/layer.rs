@@ -84,11 +84,13 @@ impl SessionLayer {
     /// ([`runs_inline`](session_core::SessionStore::runs_inline)).
     ///
     /// **When `inline(true)` pays off**: a hop to the blocking pool and back costs about
-    /// 30–60 µs, more than a whole save in a local SQLite file in WAL mode (~20 µs). For a
-    /// *fast local* store on a lightly loaded service, inline I/O halves the session
-    /// overhead. The price: while the store works, that executor thread serves no other
-    /// request, and a slow disk, a lock wait (SQLite busy timeout) or a network store stalls
-    /// every task on the thread. Never use it for network stores.
+    /// 30 µs for a no-op and 45–50 µs per hop inside a request on a 2-core machine
+    /// (`cargo run --release -p session-demo --example hop_cost`), more than a SQLite load
+    /// (~7 µs) and as much as a SQLite save in WAL mode. For a *fast local* store on a
+    /// lightly loaded service, inline I/O removes that overhead (two hops for a request
+    /// that reads and saves). The price: while the store works, that executor thread serves
+    /// no other request, and a slow disk, a lock wait (SQLite busy timeout) or a network
+    /// store stalls every task on the thread. Never use it for network stores.
     ///
     /// ```
     /// # use session_core::{MemoryStore, SessionManager};
