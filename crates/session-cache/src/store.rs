@@ -198,6 +198,19 @@ impl CacheStore {
         Ok(())
     }
 
+    /// Insert-if-absent under moka's per-key lock: of two inserts of one key only one
+    /// wins, and nothing is overwritten.
+    fn insert_if_absent(&self, key: &str, value: Entry) -> bool {
+        let result = self.cache.entry_by_ref(key).and_compute_with(|cur| {
+            if cur.is_none() {
+                Op::Put(value)
+            } else {
+                Op::Nop
+            }
+        });
+        matches!(result, CompResult::Inserted(_))
+    }
+
     fn get_live(&self, key: &str) -> Option<Entry> {
         if !key::is_well_formed(key) {
             return None;
@@ -258,20 +271,7 @@ impl SessionStore for CacheStore {
         let entry = Entry::new(record);
         for _ in 0..CREATE_ATTEMPTS {
             let key = key::generate();
-            let value = entry.clone();
-            // Insert-if-absent under moka's per-key lock: two creates of one key can
-            // never both win, and nothing is overwritten.
-            let result = self
-                .cache
-                .entry_by_ref(key.as_str())
-                .and_compute_with(|cur| {
-                    if cur.is_none() {
-                        Op::Put(value)
-                    } else {
-                        Op::Nop
-                    }
-                });
-            if matches!(result, CompResult::Inserted(_)) {
+            if self.insert_if_absent(&key, entry.clone()) {
                 return Ok(key);
             }
             tracing::warn!(key = %key_prefix(&key), "generated session key already in use; retrying");
@@ -393,5 +393,42 @@ impl KeyedCache for CacheStore {
 
     fn runs_inline(&self) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Barrier;
+
+    /// `create` draws random keys, so threads never collide on one by chance; here they
+    /// are made to: of 8 threads inserting the same key at once, exactly one wins and its
+    /// value is the one kept.
+    #[test]
+    fn insert_if_absent_has_one_winner() {
+        const THREADS: usize = 8;
+        let store = Arc::new(CacheStore::new());
+        for round in 0..200 {
+            let key = key::generate();
+            let start = Arc::new(Barrier::new(THREADS));
+            let handles: Vec<_> = (0..THREADS)
+                .map(|t| {
+                    let (store, start, key) = (Arc::clone(&store), Arc::clone(&start), key.clone());
+                    std::thread::spawn(move || {
+                        let record =
+                            Record::new(vec![t as u8], SystemTime::now() + Duration::from_secs(60));
+                        start.wait();
+                        store.insert_if_absent(&key, Entry::new(&record))
+                    })
+                })
+                .collect();
+            let winners: Vec<usize> = handles
+                .into_iter()
+                .enumerate()
+                .filter_map(|(t, h)| h.join().unwrap().then_some(t))
+                .collect();
+            assert_eq!(winners.len(), 1, "round {round}: winners {winners:?}");
+            assert_eq!(store.load(&key).unwrap(), Some(vec![winners[0] as u8]));
+        }
     }
 }

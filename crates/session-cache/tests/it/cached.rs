@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use session_cache::{CacheStore, CachedStore, KeyedCache};
 use session_core::{ClearExpired, Error, MemoryStore, Record, SessionManager, SessionStore};
 
-use crate::doubles::{CountingStore, FailingCache, capture_logs, live};
+use crate::doubles::{CountingStore, FailingCache, GatedStore, capture_logs, live};
 
 fn cached() -> CachedStore<CacheStore, MemoryStore> {
     CachedStore::new(CacheStore::new(), MemoryStore::new())
@@ -236,4 +236,36 @@ fn no_write_or_fill_brings_back_a_deleted_session() {
         );
         assert_eq!(store.load(&key).unwrap(), None);
     }
+}
+
+#[test]
+fn a_fill_cannot_undo_a_delete() {
+    // A load misses the cache and reads the store; a logout deletes the session; only
+    // then would the load fill the cache. The fill must not put the session back.
+    let store = Arc::new(CachedStore::new(CacheStore::new(), GatedStore::default()));
+    let key = store.store().inner.create(&live(b"v0")).unwrap(); // not in the cache
+    store
+        .store()
+        .armed
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let loader = {
+        let (store, key) = (Arc::clone(&store), key.clone());
+        std::thread::spawn(move || store.load(&key).unwrap())
+    };
+    store.store().reached.wait(); // the loader has read the store
+    let deleter = {
+        let (store, key) = (Arc::clone(&store), key.clone());
+        std::thread::spawn(move || store.delete(&key).unwrap())
+    };
+    // Give an implementation without the per-key lock time to finish its delete first.
+    // (Correct code passes whatever the timing: its delete waits for the fill.)
+    std::thread::sleep(Duration::from_millis(50));
+    store.store().release.wait();
+    assert_eq!(loader.join().unwrap().as_deref(), Some(&b"v0"[..]));
+    deleter.join().unwrap();
+    assert!(
+        !store.cache().contains(&key).unwrap(),
+        "the fill put a deleted session back"
+    );
+    assert_eq!(store.load(&key).unwrap(), None);
 }

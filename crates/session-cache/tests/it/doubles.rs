@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use session_cache::KeyedCache;
@@ -78,26 +77,87 @@ impl SessionStore for CountingStore {
     }
 }
 
+thread_local! {
+    static CAPTURE: std::cell::RefCell<Option<Vec<u8>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Writes log lines into this thread's capture buffer, if one is open.
+struct ThreadWriter;
+
+impl Write for ThreadWriter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        CAPTURE.with(|c| {
+            if let Some(buf) = c.borrow_mut().as_mut() {
+                buf.extend_from_slice(b);
+            }
+        });
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Captures what `tracing` logs on this thread while `f` runs.
+///
+/// One global subscriber writing to per-thread buffers: a scoped (`with_default`)
+/// subscriber can miss events when tests run in parallel, because tracing caches each
+/// call site's interest across threads.
 pub fn capture_logs<T>(f: impl FnOnce() -> T) -> (T, String) {
-    #[derive(Clone, Default)]
-    struct Buf(Arc<Mutex<Vec<u8>>>);
-    impl Write for Buf {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(|| ThreadWriter)
+            .with_ansi(false)
+            .with_max_level(tracing::Level::DEBUG)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+    });
+    CAPTURE.with(|c| *c.borrow_mut() = Some(Vec::new()));
+    let out = f();
+    let buf = CAPTURE.with(|c| c.borrow_mut().take()).unwrap_or_default();
+    (out, String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// A `MemoryStore` whose next `load`, once armed, stops after reading the store until the
+/// test releases it: forces a "read, then something else happens, then fill" interleaving.
+pub struct GatedStore {
+    pub inner: MemoryStore,
+    pub armed: std::sync::atomic::AtomicBool,
+    pub reached: std::sync::Barrier,
+    pub release: std::sync::Barrier,
+}
+
+impl Default for GatedStore {
+    fn default() -> Self {
+        GatedStore {
+            inner: MemoryStore::new(),
+            armed: Default::default(),
+            reached: std::sync::Barrier::new(2),
+            release: std::sync::Barrier::new(2),
         }
     }
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let out = tracing::subscriber::with_default(subscriber, f);
-    let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-    (out, text)
+}
+
+impl SessionStore for GatedStore {
+    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let data = self.inner.load(key);
+        if self.armed.swap(false, Ordering::SeqCst) {
+            self.reached.wait();
+            self.release.wait();
+        }
+        data
+    }
+    fn create(&self, record: &Record) -> Result<String> {
+        self.inner.create(record)
+    }
+    fn save(&self, key: &str, record: &Record) -> Result<String> {
+        self.inner.save(key, record)
+    }
+    fn delete(&self, key: &str) -> Result<()> {
+        self.inner.delete(key)
+    }
+    fn exists(&self, key: &str) -> Result<bool> {
+        self.inner.exists(key)
+    }
 }
