@@ -54,7 +54,7 @@ fn sqlite_survives_sigkill() {
     let (mut rng, seed) = Rng::from_clock();
     println!("seed {seed}");
     // The last acknowledged value per slot.
-    let mut acked = vec![0u64; SLOTS];
+    let mut acked = [0u64; SLOTS];
     let mut next = SLOTS as u64; // the first value to write: slot = v % SLOTS
     let mut total_acks = 0usize;
     let mut killed_before_any_ack = 0usize;
