@@ -560,30 +560,56 @@ pub fn check_session_flush_client_side<S: SessionStore + 'static>(store: S) {
     assert!(session.is_empty().expect("is_empty"));
 }
 
+/// A store for a conformance configuration that needs a server: `Some(make(url))` when the
+/// environment variable `var` is set, else `None` after printing
+/// `skipped: set VAR to run` (use it with the macro's `optional` form).
+///
+/// ```
+/// let store = session_core::conformance::store_from_env("NO_SUCH_SESSION_TEST_VAR", |_url| {
+///     session_core::MemoryStore::new()
+/// });
+/// assert!(store.is_none());
+/// ```
+pub fn store_from_env<S>(var: &str, make: impl FnOnce(String) -> S) -> Option<S> {
+    match std::env::var(var) {
+        Ok(url) if !url.is_empty() => Some(make(url)),
+        _ => {
+            eprintln!("skipped: set {var} to run");
+            None
+        }
+    }
+}
+
 /// Stamps out one `#[test]` per conformance check, in a module named `$module`.
 ///
 /// `$store` is evaluated once per test (inside the module, which has `use super::*;`).
-/// See the [`conformance`](crate::conformance) module for the groups.
+/// See the [`conformance`](crate::conformance) module for the groups. The `optional` form
+/// takes an expression of type `Option<S>`; `None` makes each test say it is skipped (for
+/// configurations that need a server, see [`store_from_env`]).
 ///
 /// ```
 /// session_core::conformance_tests!(memory_store, session_core::MemoryStore::new(), clear_expired);
+/// session_core::conformance_tests!(
+///     needs_a_server,
+///     optional session_core::conformance::store_from_env("NO_SUCH_VAR", |_| session_core::MemoryStore::new())
+/// );
 /// ```
 #[macro_export]
 macro_rules! conformance_tests {
-    ($module:ident, $store:expr) => {
-        $crate::conformance_tests!(@server $module, $store; [check_binary_payload] []);
+    (@flags $kind:ident $module:ident, $store:expr;) => {
+        $crate::conformance_tests!(@server $kind $module, $store; [check_binary_payload] []);
     };
-    ($module:ident, $store:expr, clear_expired) => {
-        $crate::conformance_tests!(@server $module, $store; [check_binary_payload] [check_clear_expired]);
+    (@flags $kind:ident $module:ident, $store:expr; clear_expired) => {
+        $crate::conformance_tests!(@server $kind $module, $store; [check_binary_payload] [check_clear_expired]);
     };
-    ($module:ident, $store:expr, text_only) => {
-        $crate::conformance_tests!(@server $module, $store; [] []);
+    (@flags $kind:ident $module:ident, $store:expr; text_only) => {
+        $crate::conformance_tests!(@server $kind $module, $store; [] []);
     };
-    ($module:ident, $store:expr, clear_expired, text_only) => {
-        $crate::conformance_tests!(@server $module, $store; [] [check_clear_expired]);
+    (@flags $kind:ident $module:ident, $store:expr; clear_expired, text_only) => {
+        $crate::conformance_tests!(@server $kind $module, $store; [] [check_clear_expired]);
     };
-    ($module:ident, $store:expr, client_side) => {
-        $crate::conformance_tests!(@emit $module, $store; [] [] (
+    (@flags $kind:ident $module:ident, $store:expr; client_side) => {
+        $crate::conformance_tests!(@emit $kind $module, $store; [] [] (
             check_load_unknown_is_none,
             check_create_then_load_client_side,
             check_binary_payload,
@@ -599,8 +625,8 @@ macro_rules! conformance_tests {
             check_session_flush_client_side
         ));
     };
-    (@server $module:ident, $store:expr; [$($extra:ident),*] [$($clear:ident),*]) => {
-        $crate::conformance_tests!(@emit $module, $store; [$($extra),*] [$($clear),*] (
+    (@server $kind:ident $module:ident, $store:expr; [$($extra:ident),*] [$($clear:ident),*]) => {
+        $crate::conformance_tests!(@emit $kind $module, $store; [$($extra),*] [$($clear),*] (
             check_load_unknown_is_none,
             check_load_creates_nothing,
             check_create_then_load,
@@ -627,13 +653,36 @@ macro_rules! conformance_tests {
             check_session_load_unknown_creates_nothing
         ));
     };
-    (@emit $module:ident, $store:expr; [$($extra:ident),*] [$($clear:ident),*] ($($check:ident),*)) => {
+    (@emit $kind:ident $module:ident, $store:expr; [$($extra:ident),*] [$($clear:ident),*] ($($check:ident),*)) => {
         #[allow(unused_imports)]
         mod $module {
             use super::*;
-            $(#[test] fn $check() { $crate::conformance::$check($store) })*
-            $(#[test] fn $extra() { $crate::conformance::$extra($store) })*
-            $(#[test] fn $clear() { $crate::conformance::$clear($store) })*
+            $(#[test] fn $check() { $crate::__conformance_run!($kind, $store, $check) })*
+            $(#[test] fn $extra() { $crate::__conformance_run!($kind, $store, $extra) })*
+            $(#[test] fn $clear() { $crate::__conformance_run!($kind, $store, $clear) })*
+        }
+    };
+    ($module:ident, optional $store:expr $(, $flag:ident)*) => {
+        $crate::conformance_tests!(@flags optional $module, $store; $($flag),*);
+    };
+    ($module:ident, $store:expr $(, $flag:ident)*) => {
+        $crate::conformance_tests!(@flags plain $module, $store; $($flag),*);
+    };
+}
+
+/// Runs one check on a store, or skips it for an absent optional store. Not public API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_run {
+    (plain, $store:expr, $check:ident) => {
+        $crate::conformance::$check($store)
+    };
+    (optional, $store:expr, $check:ident) => {
+        match $store {
+            ::std::option::Option::Some(store) => $crate::conformance::$check(store),
+            ::std::option::Option::None => {
+                ::std::eprintln!("skipped: {}", ::std::stringify!($check))
+            }
         }
     };
 }
