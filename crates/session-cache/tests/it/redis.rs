@@ -111,24 +111,11 @@ impl KeyedCache for TestRedis {
     }
 }
 
-/// The conformance suite needs a store in every test; without the server it runs on
-/// `MemoryStore` (and says it skipped Redis).
-fn redis_or_skip() -> Box<dyn SessionStore> {
-    match url() {
-        Some(url) => Box::new(TestRedis::new(&url)),
-        None => Box::new(MemoryStore::new()),
-    }
-}
-
-fn cached_redis_or_skip() -> Box<dyn SessionStore> {
-    match url() {
-        Some(url) => Box::new(CachedStore::new(TestRedis::new(&url), MemoryStore::new())),
-        None => Box::new(MemoryStore::new()),
-    }
-}
-
-session_core::conformance_tests!(conformance, redis_or_skip());
-session_core::conformance_tests!(cached_over_memory, cached_redis_or_skip());
+session_core::conformance_tests!(conformance, optional url().map(|url| TestRedis::new(&url)));
+session_core::conformance_tests!(
+    cached_over_memory,
+    optional url().map(|url| CachedStore::new(TestRedis::new(&url), MemoryStore::new()))
+);
 
 #[test]
 fn keys_are_hashed_and_expire_with_the_session() {
