@@ -4,8 +4,6 @@
 
 pub mod client;
 
-use std::time::{Duration, Instant};
-
 /// The value of the environment variable `var` when it is set and not empty; otherwise
 /// prints `skipped: set VAR to run` (the workspace convention for server tests) and
 /// returns `None`.
@@ -97,25 +95,5 @@ impl Rng {
     /// ```
     pub fn below(&mut self, n: u64) -> u64 {
         self.next_u64() % n.max(1)
-    }
-}
-
-/// Runs `f` repeatedly until `budget` has passed (at least once), returning how many times
-/// it ran: bounded stress loops that stay within a test-time budget.
-///
-/// ```
-/// use std::time::Duration;
-/// let n = session_hardening::for_at_most(Duration::from_millis(5), |_| {});
-/// assert!(n >= 1);
-/// ```
-pub fn for_at_most(budget: Duration, mut f: impl FnMut(u64)) -> u64 {
-    let start = Instant::now();
-    let mut i = 0;
-    loop {
-        f(i);
-        i += 1;
-        if start.elapsed() >= budget {
-            return i;
-        }
     }
 }

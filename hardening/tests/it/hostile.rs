@@ -248,6 +248,44 @@ async fn file_store_native_and_django() {
     matrix("file (Django)", site(manager), vec![]).await;
 }
 
+#[tokio::test]
+async fn redis_store_when_configured() {
+    let Some(url) = session_hardening::server_url("SESSION_TEST_REDIS_URL") else {
+        return;
+    };
+    let config = session_cache::RedisConfig::new(url).key_prefix("hardening-hostile:");
+    let store = session_cache::RedisStore::with_config(config).unwrap();
+    matrix("redis", site(SessionManager::new(store)), vec![]).await;
+}
+
+/// A plain `#[test]`: the synchronous `postgres` client panics when it is connected or
+/// dropped on a tokio thread, so the store is made and dropped out here and only the
+/// requests run in the runtime (the layer sends its I/O to the blocking pool).
+#[test]
+fn postgres_store_when_configured() {
+    let Some(url) = session_hardening::server_url("SESSION_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let store = std::sync::Arc::new(
+        session_db::PgConfig::native()
+            .with_table("hardening_hostile")
+            .unwrap()
+            .connect(&url)
+            .unwrap(),
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    runtime.block_on(matrix(
+        "postgres",
+        site(SessionManager::new(store.clone())),
+        vec![],
+    ));
+    drop(runtime);
+    drop(store);
+}
+
 /// Django-format cookies signed the wrong way: wrong salt, wrong secret, a retired secret.
 fn forged_django_cookies() -> Vec<(String, Vec<Vec<u8>>)> {
     let payload = format!("{{\"member_id\":{VICTIM}}}");
