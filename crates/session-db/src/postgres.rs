@@ -60,6 +60,21 @@ struct Inner {
     sql: Arc<PgSql>,
     pool: Pool<Manager>,
     last_error: Arc<Mutex<Option<postgres::Error>>>,
+    /// Declared after `pool`: holds the last pool handle and drops it off the caller's thread.
+    _off_runtime: DropOffRuntime,
+}
+
+/// The sync `postgres` client runs its own tokio runtime, which panics if created or dropped
+/// on a thread that drives async tasks. Users build and drop stores inside `#[tokio::main]`,
+/// so the pool's connections are dropped on a plain thread of their own.
+struct DropOffRuntime(Option<Pool<Manager>>);
+
+impl Drop for DropOffRuntime {
+    fn drop(&mut self) {
+        if let Some(pool) = self.0.take() {
+            let _ = std::thread::spawn(move || drop(pool)).join();
+        }
+    }
 }
 
 impl std::fmt::Debug for PgStore {
@@ -226,6 +241,7 @@ impl PgConfig {
                 table,
                 database,
                 batch_size: self.batch_size,
+                _off_runtime: DropOffRuntime(Some(pool.clone())),
                 pool,
                 last_error,
             }),
@@ -239,12 +255,20 @@ impl PgConfig {
                 },
             )
         };
-        let mut conn = store.get().map_err(|e| match e {
-            Error::Backend { source, .. } => open_err(source),
-            other => other,
+        // The first connection and the schema check run on a plain thread: the sync client
+        // cannot block inside an async runtime, and stores are often built in one.
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    let mut conn = store.get().map_err(|e| match e {
+                        Error::Backend { source, .. } => open_err(source),
+                        other => other,
+                    })?;
+                    ensure_schema(&mut conn.client, self).map_err(open_err)
+                })
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         })?;
-        ensure_schema(&mut conn.client, self).map_err(open_err)?;
-        drop(conn);
         Ok(store)
     }
 }

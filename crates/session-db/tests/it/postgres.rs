@@ -393,3 +393,29 @@ fn clear_expired_batches_with_progress() {
     assert!(db.store.exists(&keep).unwrap());
     assert!(format!("{:?}", db.store).contains("PgStore"));
 }
+
+#[test]
+fn stores_are_built_used_and_dropped_inside_an_async_runtime() {
+    // The sync driver runs its own runtime; a store made in `#[tokio::main]` must not panic.
+    let Some(url) = url() else { return };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = PgStore::connect(&url).expect("connect inside a runtime");
+        let key = tokio::task::spawn_blocking({
+            let store = store.clone();
+            move || store.create(&live(b"{}")).unwrap()
+        })
+        .await
+        .unwrap();
+        let loaded = tokio::task::spawn_blocking({
+            let store = store.clone();
+            move || store.load(&key).unwrap()
+        })
+        .await
+        .unwrap();
+        assert_eq!(loaded.as_deref(), Some(&b"{}"[..]));
+        drop(store); // the last handle, dropped on the runtime's thread
+    });
+}
