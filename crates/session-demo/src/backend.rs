@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use session_cache::CacheStore;
+use session_cache::{CacheStore, RedisStore};
 use session_cookie::{CookieFormat, CookieStore};
 use session_core::{ClearExpired, DjangoJson, Json, MessagePack, SessionManager};
-use session_db::DbStore;
+use session_db::{DbStore, PgStore};
 use session_file::{FileConfig, FileStore};
 use session_signing::DjangoCodec;
 
@@ -23,6 +23,10 @@ pub enum Store {
     File(Arc<FileStore>),
     /// `--backend cookie`.
     Cookie(Arc<CookieStore>),
+    /// `--backend postgres`.
+    Postgres(PgStore),
+    /// `--backend redis`.
+    Redis(Arc<RedisStore>),
 }
 
 /// A ready backend: the manager for [`app`](crate::app), plus what the server needs to know.
@@ -114,6 +118,36 @@ impl Backend {
                 };
                 (manager, Store::File(store), what)
             }
+            BackendKind::Postgres => {
+                let url = options.db_url.as_deref().unwrap_or_default();
+                let opened = match django {
+                    Some(_) => PgStore::connect_django(url),
+                    None => PgStore::connect(url),
+                };
+                let store = opened.map_err(|source| DemoError::Open {
+                    what: "the PostgreSQL database of --db-url".to_owned(),
+                    source: source.into(),
+                })?;
+                let manager = server_side(SessionManager::new(store.clone()), options);
+                let what = match django {
+                    Some(_) => "postgres (Django's django_session)",
+                    None => "postgres",
+                };
+                (manager, Store::Postgres(store), what.to_owned())
+            }
+            BackendKind::Redis => {
+                let url = options.redis_url.as_deref().unwrap_or_default();
+                // The store connects lazily: ping now, so a wrong URL fails at startup.
+                let store = RedisStore::open(url)
+                    .and_then(|store| store.ping().map(|_| store))
+                    .map_err(|source| DemoError::Open {
+                        what: "the Redis server of --redis-url".to_owned(),
+                        source: source.into(),
+                    })?;
+                let store = Arc::new(store);
+                let manager = server_side(SessionManager::new(store.clone()), options);
+                (manager, Store::Redis(store), "redis".to_owned())
+            }
             BackendKind::Cookie => {
                 let (store, manager) = match django {
                     Some(secret) => {
@@ -186,7 +220,8 @@ impl Backend {
         match &self.store {
             Store::Db(store) => Some(Arc::new(store.clone())),
             Store::File(store) => Some(store.clone()),
-            Store::Cache(_) | Store::Cookie(_) => None,
+            Store::Postgres(store) => Some(Arc::new(store.clone())),
+            Store::Cache(_) | Store::Cookie(_) | Store::Redis(_) => None,
         }
     }
 }
@@ -230,15 +265,14 @@ pub fn clear_expired(options: &Options) -> Result<u64, DemoError> {
     let backend = Backend::open(options)?;
     let failed = |source: session_core::Error| DemoError::Store { source };
     match &backend.store {
-        Store::Db(store) => {
-            let total = store.count_expired().map_err(failed)?;
-            let bar = progress_bar(total);
-            let deleted = store
-                .clear_expired_with(|done| bar.set_position(done))
-                .map_err(failed)?;
-            bar.finish_and_clear();
-            Ok(deleted)
-        }
+        Store::Db(store) => with_progress(store.count_expired(), |progress| {
+            store.clear_expired_with(progress)
+        })
+        .map_err(failed),
+        Store::Postgres(store) => with_progress(store.count_expired(), |progress| {
+            store.clear_expired_with(progress)
+        })
+        .map_err(failed),
         Store::File(store) => {
             // The file store sweeps in one call with no progress report: a spinner shows
             // that it is working (on a terminal only).
@@ -249,8 +283,8 @@ pub fn clear_expired(options: &Options) -> Result<u64, DemoError> {
             spinner.finish_and_clear();
             deleted
         }
-        Store::Cache(_) | Store::Cookie(_) => Err(DemoError::Usage(format!(
-            "clear-expired works on the db and file backends, not `{}`",
+        Store::Cache(_) | Store::Cookie(_) | Store::Redis(_) => Err(DemoError::Usage(format!(
+            "clear-expired works on the db, postgres and file backends, not `{}`",
             options.backend.name()
         ))),
     }
@@ -258,6 +292,17 @@ pub fn clear_expired(options: &Options) -> Result<u64, DemoError> {
 
 /// The number of expired sessions from which `clear-expired` shows a progress bar.
 pub const PROGRESS_THRESHOLD: u64 = 1_000;
+
+/// Runs a batched sweep of `total` expired sessions under a progress bar.
+fn with_progress(
+    total: session_core::Result<u64>,
+    sweep: impl FnOnce(&mut dyn FnMut(u64)) -> session_core::Result<u64>,
+) -> session_core::Result<u64> {
+    let bar = progress_bar(total?);
+    let deleted = sweep(&mut |done| bar.set_position(done));
+    bar.finish_and_clear();
+    deleted
+}
 
 fn progress_bar(total: u64) -> indicatif::ProgressBar {
     if total < PROGRESS_THRESHOLD {

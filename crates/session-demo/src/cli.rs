@@ -11,12 +11,15 @@ session-demo: the views of Django's session docs, served on any session-engines 
 
 USAGE:
     session-demo [OPTIONS]                  serve the site
-    session-demo clear-expired [OPTIONS]    delete expired sessions (db and file backends)
+    session-demo clear-expired [OPTIONS]    delete expired sessions (db, postgres, file)
 
 OPTIONS:
     --addr HOST:PORT        where to listen [default: 127.0.0.1:8000]
-    --backend NAME          db | cache | file | cookie [default: db]
+    --backend NAME          db | cache | file | cookie | postgres | redis [default: db]
     --db PATH               SQLite file of the db backend [default: sessions.sqlite3]
+    --db-url URL            PostgreSQL of the postgres backend, e.g.
+                            postgres://user@127.0.0.1/app or host=127.0.0.1 dbname=app
+    --redis-url URL         Redis of the redis backend, e.g. redis://127.0.0.1:6379/
     --dir PATH              directory of the file backend [default: sessions]
     --serializer NAME       json | msgpack [default: json]
     --secret S              signing secret of the cookie backend (random when absent)
@@ -40,6 +43,10 @@ pub enum BackendKind {
     File,
     /// `session-cookie`: the session in a signed cookie.
     Cookie,
+    /// `session-db` with feature `postgres`: PostgreSQL.
+    Postgres,
+    /// `session-cache` with feature `redis`: Redis.
+    Redis,
 }
 
 impl BackendKind {
@@ -54,6 +61,8 @@ impl BackendKind {
             BackendKind::Cache => "cache",
             BackendKind::File => "file",
             BackendKind::Cookie => "cookie",
+            BackendKind::Postgres => "postgres",
+            BackendKind::Redis => "redis",
         }
     }
 }
@@ -101,6 +110,10 @@ pub struct Options {
     pub db: PathBuf,
     /// `--dir` (file backend).
     pub dir: PathBuf,
+    /// `--db-url` (postgres backend).
+    pub db_url: Option<String>,
+    /// `--redis-url` (redis backend).
+    pub redis_url: Option<String>,
     /// `--serializer`.
     pub serializer: SerializerKind,
     /// `--secret`.
@@ -120,6 +133,9 @@ impl std::fmt::Debug for Options {
             .field("backend", &self.backend)
             .field("db", &self.db)
             .field("dir", &self.dir)
+            // URLs may carry passwords.
+            .field("db_url", &redact(&self.db_url))
+            .field("redis_url", &redact(&self.redis_url))
             .field("serializer", &self.serializer)
             .field("secret", &redact(&self.secret))
             .field("django_secret", &redact(&self.django_secret))
@@ -136,6 +152,8 @@ impl Default for Options {
             backend: BackendKind::Db,
             db: PathBuf::from("sessions.sqlite3"),
             dir: PathBuf::from("sessions"),
+            db_url: None,
+            redis_url: None,
             serializer: SerializerKind::Json,
             secret: None,
             django_secret: None,
@@ -195,10 +213,12 @@ impl Options {
                 Some((flag, value)) => (flag.to_owned(), Some(value.to_owned())),
                 None => (arg.clone(), None),
             };
-            const FLAGS: [&str; 7] = [
+            const FLAGS: [&str; 9] = [
                 "--addr",
                 "--backend",
                 "--db",
+                "--db-url",
+                "--redis-url",
                 "--dir",
                 "--serializer",
                 "--secret",
@@ -227,15 +247,20 @@ impl Options {
                         "cache" => BackendKind::Cache,
                         "file" => BackendKind::File,
                         "cookie" => BackendKind::Cookie,
+                        "postgres" => BackendKind::Postgres,
+                        "redis" => BackendKind::Redis,
                         _ => {
                             return Err(usage(format!(
-                                "unknown backend `{value}` (db, cache, file or cookie)"
+                                "unknown backend `{value}` \
+                                 (db, cache, file, cookie, postgres or redis)"
                             )));
                         }
                     }
                 }
                 "--db" => (options.db, db_set) = (path(&flag, value)?, true),
                 "--dir" => (options.dir, dir_set) = (path(&flag, value)?, true),
+                "--db-url" => options.db_url = Some(url(&flag, value)?),
+                "--redis-url" => options.redis_url = Some(url(&flag, value)?),
                 "--serializer" => {
                     options.serializer = match value.as_str() {
                         "json" => SerializerKind::Json,
@@ -258,16 +283,34 @@ impl Options {
         if dir_set && options.backend != BackendKind::File {
             return Err(usage("`--dir` needs `--backend file`"));
         }
+        match (options.backend, &options.db_url, &options.redis_url) {
+            (BackendKind::Postgres, None, _) => {
+                return Err(usage("`--backend postgres` needs `--db-url URL`"));
+            }
+            (BackendKind::Redis, _, None) => {
+                return Err(usage("`--backend redis` needs `--redis-url URL`"));
+            }
+            (b, Some(_), _) if b != BackendKind::Postgres => {
+                return Err(usage("`--db-url` needs `--backend postgres`"));
+            }
+            (b, _, Some(_)) if b != BackendKind::Redis => {
+                return Err(usage("`--redis-url` needs `--backend redis`"));
+            }
+            _ => {}
+        }
         if options.django_secret.is_some() && options.serializer == SerializerKind::MessagePack {
             return Err(usage(
                 "Django mode uses Django's JSON codec: drop `--serializer msgpack`",
             ));
         }
         if options.command == Command::ClearExpired
-            && !matches!(options.backend, BackendKind::Db | BackendKind::File)
+            && !matches!(
+                options.backend,
+                BackendKind::Db | BackendKind::File | BackendKind::Postgres
+            )
         {
             return Err(usage(format!(
-                "clear-expired works on the db and file backends, not `{}`",
+                "clear-expired works on the db, postgres and file backends, not `{}`",
                 options.backend.name()
             )));
         }
@@ -284,6 +327,13 @@ fn path(flag: &str, value: String) -> Result<PathBuf, DemoError> {
         return Err(usage(format!("`{flag}` needs a non-empty path")));
     }
     Ok(PathBuf::from(value))
+}
+
+fn url(flag: &str, value: String) -> Result<String, DemoError> {
+    if value.trim().is_empty() {
+        return Err(usage(format!("`{flag}` needs a non-empty URL")));
+    }
+    Ok(value)
 }
 
 fn secret(flag: &str, value: String) -> Result<String, DemoError> {

@@ -124,3 +124,45 @@ fn a_missing_dir_is_an_error() {
     );
     assert!(!missing.exists());
 }
+
+#[test]
+fn server_backends_need_their_url_and_only_theirs() {
+    use session_demo::{BackendKind, Options};
+    assert!(Options::parse(["--backend", "postgres"]).is_err());
+    assert!(Options::parse(["--backend", "redis"]).is_err());
+    assert!(
+        Options::parse(["--db-url", "host=x"]).is_err(),
+        "--db-url without postgres"
+    );
+    assert!(Options::parse(["--backend", "postgres", "--redis-url", "redis://x/"]).is_err());
+    assert!(Options::parse(["--backend", "redis", "--redis-url", ""]).is_err());
+    let o = Options::parse([
+        "--backend",
+        "postgres",
+        "--db-url",
+        "host=127.0.0.1 password=hunter2",
+    ])
+    .unwrap();
+    assert_eq!(o.backend, BackendKind::Postgres);
+    assert!(
+        !format!("{o:?}").contains("hunter2"),
+        "URLs are redacted in Debug"
+    );
+    let o = Options::parse([
+        "clear-expired",
+        "--backend",
+        "redis",
+        "--redis-url",
+        "redis://x/",
+    ]);
+    assert!(o.is_err(), "redis expires keys by itself");
+}
+
+#[test]
+fn an_unreachable_server_is_a_clear_error() {
+    let o =
+        session_demo::Options::parse(["--backend", "redis", "--redis-url", "redis://127.0.0.1:1/"])
+            .unwrap();
+    let err = session_demo::Backend::open(&o).unwrap_err();
+    assert!(err.to_string().contains("Redis"), "{err}");
+}

@@ -79,6 +79,52 @@ flows! {
     cookie_django: ["--backend", "cookie", "--django-secret", DJANGO_SECRET];
 }
 
+/// A configuration on a server backend, or `None` (and a "skipped" line) without its URL.
+pub fn server_setup(var: &str, args: &[&str]) -> Option<Setup> {
+    let Some(url) = std::env::var(var).ok().filter(|u| !u.is_empty()) else {
+        println!("skipped: set {var} to run");
+        return None;
+    };
+    let flag = if var.contains("POSTGRES") {
+        "--db-url"
+    } else {
+        "--redis-url"
+    };
+    let mut all = args.to_vec();
+    all.extend([flag, url.as_str()]);
+    Some(setup(&all))
+}
+
+macro_rules! server_flows {
+    ($($name:ident: $var:literal [$($arg:expr),*];)*) => {$(
+        mod $name {
+            use super::*;
+            fn setup() -> Option<Setup> {
+                super::server_setup($var, &[$($arg),*])
+            }
+            #[tokio::test]
+            async fn login_comment_logout() {
+                if let Some(setup) = setup() {
+                    super::login_comment_logout(&setup).await;
+                }
+            }
+            #[tokio::test]
+            async fn forged_cookies_are_not_adopted() {
+                if let Some(setup) = setup() {
+                    super::forged_cookies_are_not_adopted(&setup).await;
+                }
+            }
+        }
+    )*};
+}
+
+server_flows! {
+    postgres_json: "SESSION_TEST_POSTGRES_URL" ["--backend", "postgres"];
+    postgres_msgpack: "SESSION_TEST_POSTGRES_URL" ["--backend", "postgres", "--serializer", "msgpack"];
+    redis_json: "SESSION_TEST_REDIS_URL" ["--backend", "redis"];
+    redis_msgpack: "SESSION_TEST_REDIS_URL" ["--backend", "redis", "--serializer", "msgpack"];
+}
+
 pub async fn login_comment_logout(setup: &Setup) {
     let mut client = Client::new(&setup.options);
     assert_eq!(client.session().await, json!({}));
