@@ -20,7 +20,7 @@ pub use data::{SessionData, reserved};
 pub use error::{BoxError, Error, Result};
 pub use expiry::Expiry;
 pub use manager::{CookieAction, MAX_COOKIE_VALUE_LEN, SessionManager, http_date};
-pub use serializer::{DjangoJson, Json, MessagePack, Serializer};
+pub use serializer::{DjangoJson, Json, MAX_JSON_DEPTH, MessagePack, Serializer};
 pub use session::{Reserved, Session, TEST_COOKIE_NAME, TEST_COOKIE_VALUE};
 pub use store::{CREATE_ATTEMPTS, ClearExpired, MemoryStore, Record, SessionStore};
 

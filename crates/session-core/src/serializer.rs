@@ -66,6 +66,7 @@ pub struct Json;
 
 impl Serializer for Json {
     fn to_bytes(&self, data: &SessionData) -> Result<Vec<u8>> {
+        check_depth(data)?;
         serde_json::to_vec(data).map_err(|e| Error::Serialize(e.into()))
     }
     fn from_bytes(&self, bytes: &[u8]) -> Result<SessionData> {
@@ -94,6 +95,7 @@ pub struct DjangoJson;
 
 impl Serializer for DjangoJson {
     fn to_bytes(&self, data: &SessionData) -> Result<Vec<u8>> {
+        check_depth(data)?;
         let mut out = Vec::with_capacity(128);
         let mut ser = serde_json::Serializer::with_formatter(&mut out, AsciiFormatter);
         serde::Serialize::serialize(data, &mut ser).map_err(|e| Error::Serialize(e.into()))?;
@@ -102,6 +104,45 @@ impl Serializer for DjangoJson {
     fn from_bytes(&self, bytes: &[u8]) -> Result<SessionData> {
         json_from_bytes(bytes)
     }
+}
+
+/// How deeply arrays and objects may nest in JSON session data, the session map counting as
+/// one: the most serde_json decodes (its recursion limit is 128); writing data that could not be read
+/// back would silently empty the session at its next load, so the writers refuse it first.
+///
+/// ```
+/// use serde_json::Value;
+/// use session_core::{Json, MAX_JSON_DEPTH, Serializer, SessionData};
+/// let mut deep = Value::Null;
+/// for _ in 0..MAX_JSON_DEPTH {
+///     deep = Value::Array(vec![deep]);
+/// }
+/// let mut data = SessionData::new();
+/// data.insert("deep".into(), deep);
+/// assert!(Json.to_bytes(&data).is_err());
+/// ```
+pub const MAX_JSON_DEPTH: usize = 127;
+
+/// The nesting too deep to write as JSON, as an error with its source.
+#[derive(Debug, thiserror::Error)]
+#[error("session data nests arrays and objects deeper than {MAX_JSON_DEPTH} levels")]
+struct TooDeep;
+
+fn check_depth(data: &SessionData) -> Result<()> {
+    // Iterative, so hostile data cannot overflow the stack here either.
+    let mut stack: Vec<(&serde_json::Value, usize)> = data.values().map(|v| (v, 2)).collect();
+    while let Some((value, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &serde_json::Value>> = match value {
+            serde_json::Value::Array(items) => Box::new(items.iter()),
+            serde_json::Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        if depth > MAX_JSON_DEPTH {
+            return Err(Error::Serialize(Box::new(TooDeep)));
+        }
+        stack.extend(children.map(|v| (v, depth + 1)));
+    }
+    Ok(())
 }
 
 fn json_from_bytes(bytes: &[u8]) -> Result<SessionData> {

@@ -161,3 +161,31 @@ fn deserialize_error_keeps_its_source() {
     let source = std::error::Error::source(&err).expect("a source");
     assert!(source.downcast_ref::<serde_json::Error>().is_some());
 }
+
+fn nested(containers: usize) -> SessionData {
+    // The session map is level 1; `containers` arrays nest inside it.
+    let mut v = Value::Null;
+    for _ in 0..containers {
+        v = Value::Array(vec![v]);
+    }
+    let mut data = SessionData::new();
+    data.insert("deep".into(), v);
+    data
+}
+
+#[test]
+fn json_writers_refuse_data_too_deep_to_read_back() {
+    let limit = session_core::MAX_JSON_DEPTH;
+    let ok = nested(limit - 1);
+    let too_deep = nested(limit);
+    for serializer in [&Json as &dyn Serializer, &DjangoJson] {
+        let bytes = serializer.to_bytes(&ok).unwrap();
+        assert_eq!(serializer.from_bytes(&bytes).unwrap(), ok);
+        assert!(matches!(
+            serializer.to_bytes(&too_deep),
+            Err(Error::Serialize(_))
+        ));
+    }
+    // Far beyond the limit: the check itself does not recurse.
+    assert!(Json.to_bytes(&nested(2_000)).is_err());
+}
