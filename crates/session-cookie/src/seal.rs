@@ -12,6 +12,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use session_core::expiry::{from_unix_seconds, unix_seconds};
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -260,21 +262,4 @@ fn from_millis(ms: u64) -> SystemTime {
     UNIX_EPOCH
         .checked_add(Duration::from_millis(ms))
         .unwrap_or(UNIX_EPOCH)
-}
-
-fn unix_seconds(t: SystemTime) -> i64 {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-        Err(e) => i64::try_from(e.duration().as_secs()).map_or(i64::MIN, |s| -s),
-    }
-}
-
-fn from_unix_seconds(secs: i64) -> SystemTime {
-    let magnitude = Duration::from_secs(secs.unsigned_abs());
-    let t = if secs >= 0 {
-        UNIX_EPOCH.checked_add(magnitude)
-    } else {
-        UNIX_EPOCH.checked_sub(magnitude)
-    };
-    t.unwrap_or(UNIX_EPOCH)
 }

@@ -173,6 +173,41 @@ impl Expiry {
     }
 }
 
+/// `int(time.time())` of an instant: whole seconds since the Unix epoch, truncated toward
+/// zero, saturating at the `i64` range.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use session_core::expiry::unix_seconds;
+/// assert_eq!(unix_seconds(UNIX_EPOCH + Duration::from_millis(1500)), 1);
+/// assert_eq!(unix_seconds(UNIX_EPOCH - Duration::from_millis(1500)), -1);
+/// ```
+pub fn unix_seconds(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => i64::try_from(e.duration().as_secs()).map_or(i64::MIN, |s| -s),
+    }
+}
+
+/// The instant `secs` seconds from the Unix epoch; the epoch itself when the platform
+/// cannot represent it (so a token from an absurd time looks as old as possible).
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use session_core::expiry::from_unix_seconds;
+/// assert_eq!(from_unix_seconds(-5), UNIX_EPOCH - Duration::from_secs(5));
+/// assert_eq!(from_unix_seconds(1_700_000_000), UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+/// ```
+pub fn from_unix_seconds(secs: i64) -> SystemTime {
+    let magnitude = Duration::from_secs(secs.unsigned_abs());
+    let t = if secs >= 0 {
+        UNIX_EPOCH.checked_add(magnitude)
+    } else {
+        UNIX_EPOCH.checked_sub(magnitude)
+    };
+    t.unwrap_or(UNIX_EPOCH)
+}
+
 /// Converts to a UTC date-time, clamping instants outside the representable years.
 fn to_utc(t: SystemTime) -> OffsetDateTime {
     let nanos: i128 = match t.duration_since(UNIX_EPOCH) {

@@ -6,7 +6,9 @@
 //! mac         = HMAC-SHA256(key = SHA256(salt || "signer" || secret), msg = everything before the last ":")
 //! ```
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
+
+use session_core::expiry::{from_unix_seconds, unix_seconds};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -358,25 +360,6 @@ impl Signer {
     }
 }
 
-/// `int(time.time())`: whole seconds, truncated toward zero.
-fn unix_seconds(t: SystemTime) -> i64 {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-        Err(e) => i64::try_from(e.duration().as_secs()).map_or(i64::MIN, |s| -s),
-    }
-}
-
-fn from_unix_seconds(secs: i64) -> SystemTime {
-    let magnitude = Duration::from_secs(secs.unsigned_abs());
-    let t = if secs >= 0 {
-        UNIX_EPOCH.checked_add(magnitude)
-    } else {
-        UNIX_EPOCH.checked_sub(magnitude)
-    };
-    // Out of the platform's range: pick the side that makes the token look the oldest.
-    t.unwrap_or(UNIX_EPOCH)
-}
-
 /// Django's `b62_encode`.
 fn push_base62(out: &mut String, n: i64) {
     if n < 0 {
@@ -446,12 +429,5 @@ mod tests {
         assert!(decode_base62("-").is_err());
         assert!(decode_base62("1r3!").is_err());
         assert!(decode_base62("zzzzzzzzzzzzzzzzzzzz").is_err());
-    }
-
-    #[test]
-    fn unix_seconds_truncates_toward_zero() {
-        assert_eq!(unix_seconds(UNIX_EPOCH + Duration::from_millis(1500)), 1);
-        assert_eq!(unix_seconds(UNIX_EPOCH - Duration::from_millis(1500)), -1);
-        assert_eq!(from_unix_seconds(-5), UNIX_EPOCH - Duration::from_secs(5));
     }
 }
