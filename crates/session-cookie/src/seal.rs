@@ -154,8 +154,8 @@ impl Sealer {
     }
 
     fn encrypt(&self, record: &Record, now: SystemTime) -> Result<String> {
-        let compressed = self
-            .compress
+        let compressed = (self.compress
+            && record.data.len() >= session_signing::COMPRESS_THRESHOLD)
             .then(|| session_signing::zlib::compress(&record.data));
         let (flags, body) = match &compressed {
             Some(z) if z.len() < record.data.len() => (FLAG_ZLIB, z.as_slice()),

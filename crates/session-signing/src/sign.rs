@@ -23,6 +23,20 @@ type HmacSha256 = Hmac<Sha256>;
 /// The salt of `django.core.signing.dumps`, used when none is set.
 pub const DEFAULT_SALT: &str = "django.core.signing";
 
+/// The smallest payload worth a zlib attempt. Below it compression saves a few bytes at
+/// best and costs ~10x the signing itself.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use session_signing::{COMPRESS_THRESHOLD, Signer};
+/// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let small = vec![b'a'; COMPRESS_THRESHOLD - 1];
+/// assert!(!Signer::new("s").sign_at(&small, true, t).starts_with('.'));
+/// let big = vec![b'a'; COMPRESS_THRESHOLD];
+/// assert!(Signer::new("s").sign_at(&big, true, t).starts_with('.'));
+/// ```
+pub const COMPRESS_THRESHOLD: usize = 256;
+
 /// The default bound on a decompressed payload (32 MiB): a compressed token cannot make the
 /// verifier allocate more than this.
 pub const DEFAULT_MAX_PAYLOAD_LEN: usize = 32 << 20;
@@ -226,9 +240,11 @@ impl Signer {
         self.sign_at(payload, compress, SystemTime::now())
     }
 
-    /// Signs `payload` with the timestamp `now`. With `compress`, the payload is
-    /// zlib-compressed (level 6, like Python's `zlib.compress`) and marked with a leading
-    /// `.` — but only when that saves at least two bytes, exactly Django's rule.
+    /// Signs `payload` with the timestamp `now`. With `compress`, a payload of at least
+    /// [`COMPRESS_THRESHOLD`] bytes is zlib-compressed (level 6, like Python's
+    /// `zlib.compress`) and marked with a leading `.` — when that saves at least two bytes,
+    /// Django's rule. Smaller payloads are never worth a zlib attempt, which costs more than
+    /// the whole signature; Django reads both forms.
     ///
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
@@ -238,7 +254,8 @@ impl Signer {
     /// assert!(!signer.sign_at(b"{}", true, t).starts_with('.'));
     /// ```
     pub fn sign_at(&self, payload: &[u8], compress: bool, now: SystemTime) -> String {
-        let compressed = compress.then(|| crate::zlib::compress(payload));
+        let compressed = (compress && payload.len() >= COMPRESS_THRESHOLD)
+            .then(|| crate::zlib::compress(payload));
         let (marker, body) = match &compressed {
             Some(z) if z.len() + 1 < payload.len() => (true, z.as_slice()),
             _ => (false, payload),

@@ -44,11 +44,13 @@ fn uncompressed_cookies_are_reproduced_byte_for_byte() {
         checked += 1;
     }
     assert!(checked >= 6);
-    // Compressed ones: our zlib bytes differ from Python's, the meaning does not.
+    // Compressed ones: our zlib bytes differ from Python's, the meaning does not; below
+    // COMPRESS_THRESHOLD we do not even try (Django reads both forms).
     for vector in v.vectors.iter().filter(|v| v.compressed) {
         let record = Record::new(vector.json.as_bytes().to_vec(), v.time() + v.age());
         let ours = store.seal_at(&record, v.time()).unwrap();
-        assert!(ours.starts_with('.'));
+        let big = vector.json.len() >= session_signing::COMPRESS_THRESHOLD;
+        assert_eq!(ours.starts_with('.'), big, "{}", vector.json);
         assert_eq!(
             store.open_at(&ours, v.time()).as_deref(),
             Some(vector.json.as_bytes())
