@@ -361,9 +361,9 @@ pub fn check_session_invalid_key_not_adopted<S: SessionStore + 'static>(store: S
     }
 }
 
-/// `flush` deletes the record, forgets the key and marks the session accessed+modified.
-pub fn check_session_flush<S: SessionStore + 'static>(store: S) {
-    let (manager, store) = manager(store);
+/// Saves a session, flushes it from a fresh request and checks the session's side of
+/// `flush`; returns the key it had.
+fn flush_saved_session(manager: &SessionManager) -> String {
     let mut session = manager.session(None);
     session.insert("member_id", 1).expect("insert");
     session.save().expect("save");
@@ -373,6 +373,13 @@ pub fn check_session_flush<S: SessionStore + 'static>(store: S) {
     assert_eq!(session.key(), None);
     assert!(session.is_accessed() && session.is_modified());
     assert!(session.is_empty().expect("is_empty"));
+    key
+}
+
+/// `flush` deletes the record, forgets the key and marks the session accessed+modified.
+pub fn check_session_flush<S: SessionStore + 'static>(store: S) {
+    let (manager, store) = manager(store);
+    let key = flush_saved_session(&manager);
     assert_eq!(
         store.load(&key).expect("load"),
         None,
@@ -380,10 +387,15 @@ pub fn check_session_flush<S: SessionStore + 'static>(store: S) {
     );
 }
 
-/// `cycle_key` moves the data to a new key and deletes the old record — also when the
-/// session was not loaded before cycling.
-pub fn check_session_cycle_key<S: SessionStore + 'static>(store: S) {
-    let (manager, store) = manager(store);
+/// Client-side variant of [`check_session_flush`]: the key is forgotten and the data gone.
+pub fn check_session_flush_client_side<S: SessionStore + 'static>(store: S) {
+    let (manager, _) = manager(store);
+    flush_saved_session(&manager);
+}
+
+/// Saves a session, cycles its key from a fresh, never-loaded request, and checks that the
+/// data moved with it; returns the old and the new key.
+fn cycle_saved_session(manager: &SessionManager) -> (String, String) {
     let mut session = manager.session(None);
     session.insert("cart", json!([1, 2])).expect("insert");
     session.save().expect("save");
@@ -391,24 +403,39 @@ pub fn check_session_cycle_key<S: SessionStore + 'static>(store: S) {
 
     let mut fresh = manager.session(Some(&old)); // never loaded
     fresh.cycle_key().expect("cycle_key");
-    let new = saved_key(&fresh);
-    assert_ne!(new, old);
     assert!(fresh.is_modified());
-    assert_eq!(
-        store.load(&old).expect("load"),
-        None,
-        "old record survived cycle_key"
-    );
     assert_eq!(
         fresh.get_value("cart").expect("get").cloned(),
         Some(json!([1, 2]))
     );
     fresh.save().expect("save");
+    // The key after the save: a client-side store re-signs on every save.
+    let new = saved_key(&fresh);
     let mut reloaded = manager.session(Some(&new));
     assert_eq!(
         reloaded.get_value("cart").expect("get").cloned(),
         Some(json!([1, 2]))
     );
+    (old, new)
+}
+
+/// `cycle_key` moves the data to a new key and deletes the old record — also when the
+/// session was not loaded before cycling.
+pub fn check_session_cycle_key<S: SessionStore + 'static>(store: S) {
+    let (manager, store) = manager(store);
+    let (old, new) = cycle_saved_session(&manager);
+    assert_ne!(new, old);
+    assert_eq!(
+        store.load(&old).expect("load"),
+        None,
+        "old record survived cycle_key"
+    );
+}
+
+/// Client-side variant of [`check_session_cycle_key`]: a new key with the same data.
+pub fn check_session_cycle_key_client_side<S: SessionStore + 'static>(store: S) {
+    let (manager, _) = manager(store);
+    cycle_saved_session(&manager);
 }
 
 /// A save after a concurrent logout is `Interrupted`, and the session stays gone.
@@ -523,41 +550,6 @@ pub fn check_hostile_keys_client_side<S: SessionStore>(store: S) {
         );
         let _ = store.delete(key);
     }
-}
-
-/// Client-side variant of [`check_session_cycle_key`]: a new key with the same data.
-pub fn check_session_cycle_key_client_side<S: SessionStore + 'static>(store: S) {
-    let (manager, _) = manager(store);
-    let mut session = manager.session(None);
-    session.insert("cart", json!([1, 2])).expect("insert");
-    session.save().expect("save");
-    let old = saved_key(&session);
-    let mut fresh = manager.session(Some(&old));
-    fresh.cycle_key().expect("cycle_key");
-    assert!(fresh.is_modified());
-    assert_eq!(
-        fresh.get_value("cart").expect("get").cloned(),
-        Some(json!([1, 2]))
-    );
-    fresh.save().expect("save");
-    let mut reloaded = manager.session(Some(&saved_key(&fresh)));
-    assert_eq!(
-        reloaded.get_value("cart").expect("get").cloned(),
-        Some(json!([1, 2]))
-    );
-}
-
-/// Client-side variant of [`check_session_flush`]: the key is forgotten and the data gone.
-pub fn check_session_flush_client_side<S: SessionStore + 'static>(store: S) {
-    let (manager, _) = manager(store);
-    let mut session = manager.session(None);
-    session.insert("member_id", 1).expect("insert");
-    session.save().expect("save");
-    let mut session = manager.session(Some(&saved_key(&session)));
-    session.flush().expect("flush");
-    assert_eq!(session.key(), None);
-    assert!(session.is_accessed() && session.is_modified());
-    assert!(session.is_empty().expect("is_empty"));
 }
 
 /// A store for a conformance configuration that needs a server: `Some(make(url))` when the
