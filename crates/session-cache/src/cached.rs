@@ -1,11 +1,11 @@
 //! `CachedStore`: a cache in front of any store (Django's `cached_db`).
 
-use std::collections::hash_map::RandomState;
-use std::hash::BuildHasher;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use session_core::{ClearExpired, Error, Record, Result, SessionStore, key, key_prefix};
+
+use crate::locks::KeyLocks;
 
 /// A cache that sessions can be put into under a key chosen elsewhere.
 ///
@@ -96,8 +96,6 @@ impl<C: KeyedCache + ?Sized> KeyedCache for Arc<C> {
 /// How long a session read from the store on a cache miss stays in the cache by default.
 pub const DEFAULT_FILL_TTL: Duration = Duration::from_secs(60);
 
-const STRIPES: usize = 64;
-
 /// A cache in front of any store: Django's `cached_db` engine.
 ///
 /// - **Write-through**: `create` and `save` write the store first, then the cache.
@@ -140,8 +138,7 @@ pub struct CachedStore<C, S> {
     cache: C,
     store: S,
     fill_ttl: Duration,
-    stripes: Box<[Mutex<()>]>,
-    hasher: RandomState,
+    locks: KeyLocks,
 }
 
 impl<C: KeyedCache, S: SessionStore> CachedStore<C, S> {
@@ -158,8 +155,7 @@ impl<C: KeyedCache, S: SessionStore> CachedStore<C, S> {
             cache,
             store,
             fill_ttl: DEFAULT_FILL_TTL,
-            stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
-            hasher: RandomState::new(),
+            locks: KeyLocks::new(),
         }
     }
 
@@ -214,11 +210,7 @@ impl<C: KeyedCache, S: SessionStore> CachedStore<C, S> {
     }
 
     fn lock(&self, key: &str) -> MutexGuard<'_, ()> {
-        let i = (self.hasher.hash_one(key) as usize) % self.stripes.len();
-        // The guarded data is `()`: a panic elsewhere cannot leave it inconsistent.
-        self.stripes[i]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.locks.lock(key)
     }
 
     fn cache_put(&self, key: &str, record: &Record) {

@@ -4,6 +4,7 @@
 
 mod cached;
 mod config;
+mod locks;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod store;
