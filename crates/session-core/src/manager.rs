@@ -3,8 +3,9 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use std::fmt::Write as _;
+
 use time::OffsetDateTime;
-use time::macros::format_description;
 
 use crate::{Json, Result, SameSite, Serializer, Session, SessionConfig, SessionStore};
 
@@ -285,12 +286,16 @@ impl CookieAction {
     /// ```
     pub fn set_cookie_header(&self, config: &SessionConfig) -> Option<String> {
         let name = &config.cookie_name;
-        let mut out = match self {
+        let value = match self {
             CookieAction::None { .. } => return None,
-            CookieAction::Set { value, .. } if value.is_empty() => format!("{name}=\"\""),
-            CookieAction::Set { value, .. } => format!("{name}={value}"),
-            CookieAction::Delete { .. } => format!("{name}=\"\""),
+            CookieAction::Set { value, .. } if !value.is_empty() => value.as_str(),
+            CookieAction::Set { .. } | CookieAction::Delete { .. } => "\"\"",
         };
+        // One allocation: the attributes below fit in 160 bytes.
+        let mut out = String::with_capacity(name.len() + value.len() + 160);
+        out.push_str(name);
+        out.push('=');
+        out.push_str(value);
         if let Some(domain) = &config.cookie_domain {
             out.push_str("; Domain=");
             out.push_str(domain);
@@ -301,13 +306,13 @@ impl CookieAction {
             } => {
                 if let Some(expires) = expires {
                     out.push_str("; expires=");
-                    out.push_str(&http_date(*expires));
+                    push_http_date(&mut out, *expires);
                 }
                 if config.cookie_http_only {
                     out.push_str("; HttpOnly");
                 }
                 if let Some(age) = max_age {
-                    out.push_str(&format!("; Max-Age={}", age.as_secs()));
+                    let _ = write!(out, "; Max-Age={}", age.as_secs());
                 }
             }
             _ => out.push_str("; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0"),
@@ -342,13 +347,37 @@ impl CookieAction {
 /// assert_eq!(session_core::http_date(t), "Tue, 14 Nov 2023 22:13:20 GMT");
 /// ```
 pub fn http_date(t: SystemTime) -> String {
+    let mut out = String::with_capacity(29);
+    push_http_date(&mut out, t);
+    out
+}
+
+/// Appends [`http_date`] of `t` (by hand: `time`'s generic formatter cost more than the
+/// rest of the `Set-Cookie` header). Times before 1970 or beyond year 9999 are written as
+/// the epoch.
+fn push_http_date(out: &mut String, t: SystemTime) {
+    const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let secs = t
         .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0);
-    let dt = OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    dt.format(format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    ))
-    .unwrap_or_default()
+    let dt = OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .filter(|dt| dt.year() <= 9999)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let (h, m, s) = dt.to_hms();
+    let _ = write!(
+        out,
+        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+        WEEKDAYS[usize::from(dt.weekday().number_days_from_monday())],
+        dt.day(),
+        MONTHS[usize::from(u8::from(dt.month())) - 1],
+        dt.year(),
+        h,
+        m,
+        s
+    );
 }

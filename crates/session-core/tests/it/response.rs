@@ -269,3 +269,30 @@ fn idle_expiry_sets_max_age() {
             .contains("; Max-Age=300; ")
     );
 }
+
+/// `http_date` is written by hand; it must agree with `time`'s RFC 2822 formatting
+/// (Django's `http_date` is RFC 7231's IMF-fixdate: the same text with `GMT`) on every
+/// kind of day: leap days, year ends, weekdays, single-digit fields.
+#[test]
+fn http_date_agrees_with_rfc_2822_formatting() {
+    use time::format_description::well_known::Rfc2822;
+    let mut secs: i64 = 0;
+    while secs < 4_102_444_800 * 2 {
+        let t = std::time::UNIX_EPOCH + Duration::from_secs(secs as u64);
+        let expected = time::OffsetDateTime::from_unix_timestamp(secs)
+            .unwrap()
+            .format(&Rfc2822)
+            .unwrap()
+            .replace("+0000", "GMT");
+        assert_eq!(session_core::http_date(t), expected, "{secs}");
+        secs += 86_400 * 13 + 3_607; // steps through weekdays, hours, minutes and seconds
+    }
+    // Before the epoch and past year 9999: the epoch, never a panic.
+    let epoch = "Thu, 01 Jan 1970 00:00:00 GMT";
+    assert_eq!(
+        session_core::http_date(std::time::UNIX_EPOCH - Duration::from_secs(5)),
+        epoch
+    );
+    let far = std::time::UNIX_EPOCH + Duration::from_secs(253_402_300_800 + 10);
+    assert_eq!(session_core::http_date(far), epoch);
+}
