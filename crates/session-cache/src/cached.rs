@@ -328,7 +328,8 @@ impl<C: KeyedCache, S: SessionStore> SessionStore for CachedStore<C, S> {
     }
 }
 
-/// Delegated to the store; cache entries expire by themselves.
+/// Delegated to the store. Expired cache entries are never served; a `CacheStore` in
+/// front gives their memory back at its own sweep or by eviction.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
