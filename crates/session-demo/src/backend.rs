@@ -208,12 +208,14 @@ impl Backend {
     }
 
     /// The store as something that can sweep expired sessions, for the background task;
-    /// `None` for stores that need no sweeping (cookies carry their own expiry, moka evicts
-    /// by itself).
+    /// `None` for stores that need no sweeping (cookies carry their own expiry, Redis
+    /// expires keys itself). The moka cache is swept to give expired sessions' memory back.
     ///
     /// ```
-    /// let options = session_demo::Options::parse(["--backend", "cache"])?;
+    /// let options = session_demo::Options::parse(["--backend", "cookie"])?;
     /// assert!(session_demo::Backend::open(&options)?.sweeper().is_none());
+    /// let options = session_demo::Options::parse(["--backend", "cache"])?;
+    /// assert!(session_demo::Backend::open(&options)?.sweeper().is_some());
     /// # Ok::<(), session_demo::DemoError>(())
     /// ```
     pub fn sweeper(&self) -> Option<Arc<dyn ClearExpired>> {
@@ -221,7 +223,8 @@ impl Backend {
             Store::Db(store) => Some(Arc::new(store.clone())),
             Store::File(store) => Some(store.clone()),
             Store::Postgres(store) => Some(Arc::new(store.clone())),
-            Store::Cache(_) | Store::Cookie(_) | Store::Redis(_) => None,
+            Store::Cache(store) => Some(store.clone()),
+            Store::Cookie(_) | Store::Redis(_) => None,
         }
     }
 }
