@@ -18,7 +18,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use session_core::{Error, Expiry, Record, Result};
@@ -228,19 +227,15 @@ impl Sealer {
 /// Django format: whether JSON data carries a `_session_expiry` that has passed. Anything
 /// that is not a JSON object with that key has no custom expiry.
 fn custom_expiry_passed(payload: &[u8], signed_at: SystemTime, now: SystemTime) -> bool {
-    #[derive(Deserialize)]
-    struct Peek {
-        // session_core::reserved::SESSION_EXPIRY
-        #[serde(rename = "_session_expiry")]
-        expiry: Option<serde_json::Value>,
-    }
     if payload.first() != Some(&b'{') {
         return false;
     }
-    let Ok(Peek {
-        expiry: Some(value),
-    }) = serde_json::from_slice::<Peek>(payload)
-    else {
+    let value = match peek_expiry(payload) {
+        Peek::Absent => return false,
+        Peek::Raw(raw) => serde_json::from_slice::<serde_json::Value>(raw).ok(),
+        Peek::Unsure => peek_expiry_slowly(payload),
+    };
+    let Some(value) = value else {
         return false;
     };
     match Expiry::from_value(Some(&value)) {
@@ -252,7 +247,130 @@ fn custom_expiry_passed(payload: &[u8], signed_at: SystemTime, now: SystemTime) 
     }
 }
 
-/// Milliseconds since the epoch, 0 before it (an instant before 1970 is long expired).
+/// What a one-pass scan of a JSON object found under its top-level `_session_expiry` key.
+#[derive(Debug, PartialEq)]
+enum Peek<'a> {
+    /// No such key at the top level.
+    Absent,
+    /// The JSON text of its value (the last one, if the key is repeated: as `json.loads`
+    /// and serde_json keep).
+    Raw(&'a [u8]),
+    /// Something the scan does not handle (an escaped key, malformed text): ask serde_json.
+    Unsure,
+}
+
+/// The top-level `_session_expiry` of a JSON object, found without building the map: the
+/// session decodes the data anyway, so a cookie load parsed it twice. Skips values by
+/// their structure (strings with escapes, nested brackets) without validating them; text
+/// that is not JSON fails the session's own decode and loads empty whatever this says.
+fn peek_expiry(json: &[u8]) -> Peek<'_> {
+    // session_core::reserved::SESSION_EXPIRY
+    const KEY: &[u8] = b"_session_expiry";
+    let ws = |mut i: usize| {
+        while json.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = ws(0);
+    if json.get(i) != Some(&b'{') {
+        return Peek::Unsure;
+    }
+    i = ws(i + 1);
+    let mut found = None;
+    if json.get(i) != Some(&b'}') {
+        loop {
+            if json.get(i) != Some(&b'"') {
+                return Peek::Unsure;
+            }
+            let Some(len) = json[i + 1..].iter().position(|&b| b == b'"' || b == b'\\') else {
+                return Peek::Unsure;
+            };
+            let key = &json[i + 1..i + 1 + len];
+            i += len + 1;
+            if json[i] != b'"' {
+                return Peek::Unsure; // an escaped key: let serde_json unescape it
+            }
+            i = ws(i + 1);
+            if json.get(i) != Some(&b':') {
+                return Peek::Unsure;
+            }
+            let start = ws(i + 1);
+            let Some(end) = skip_value(json, start) else {
+                return Peek::Unsure;
+            };
+            if key == KEY {
+                found = Some(start..end);
+            }
+            i = ws(end);
+            match json.get(i) {
+                Some(b',') => i = ws(i + 1),
+                Some(b'}') => break,
+                _ => return Peek::Unsure,
+            }
+        }
+    }
+    if ws(i + 1) != json.len() {
+        return Peek::Unsure;
+    }
+    found.map_or(Peek::Absent, |range| Peek::Raw(&json[range]))
+}
+
+/// The end of the JSON value starting at `i`, by structure alone.
+fn skip_value(json: &[u8], i: usize) -> Option<usize> {
+    match *json.get(i)? {
+        b'"' => skip_string(json, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            loop {
+                match *json.get(j)? {
+                    b'"' => {
+                        j = skip_string(json, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+        }
+        _ => {
+            let len = json[i..]
+                .iter()
+                .position(|b| matches!(b, b',' | b'}' | b']') || b.is_ascii_whitespace())
+                .unwrap_or(json.len() - i);
+            (len > 0).then_some(i + len)
+        }
+    }
+}
+
+/// The end of the JSON string whose opening quote is at `i`.
+fn skip_string(json: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    loop {
+        match *json.get(j)? {
+            b'"' => return Some(j + 1),
+            b'\\' => j += 2,
+            _ => j += 1,
+        }
+    }
+}
+
+/// The general path: serde_json reads the object as the session will (the last of
+/// repeated keys wins).
+fn peek_expiry_slowly(payload: &[u8]) -> Option<serde_json::Value> {
+    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(payload)
+        .ok()?
+        .remove("_session_expiry")
+}
+
 fn unix_millis(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
@@ -262,4 +380,122 @@ fn from_millis(ms: u64) -> SystemTime {
     UNIX_EPOCH
         .checked_add(Duration::from_millis(ms))
         .unwrap_or(UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Map, Value, json};
+
+    /// What serde_json, reading the whole object, says the expiry is.
+    fn by_serde(json: &[u8]) -> Option<Value> {
+        peek_expiry_slowly(json)
+    }
+
+    fn by_scan(json: &[u8]) -> Option<Option<Value>> {
+        match peek_expiry(json) {
+            Peek::Absent => Some(None),
+            Peek::Raw(raw) => Some(Some(serde_json::from_slice(raw).expect("a whole value"))),
+            Peek::Unsure => None,
+        }
+    }
+
+    #[test]
+    fn finds_the_top_level_key_only() {
+        let cases: &[(&str, Option<Value>)] = &[
+            (r#"{}"#, None),
+            (r#" { } "#, None),
+            (r#"{"_session_expiry":300}"#, Some(json!(300))),
+            (
+                r#"{"a":{"_session_expiry":1},"b":["_session_expiry"]}"#,
+                None,
+            ),
+            (
+                r#"{"a":"x\"_session_expiry\":1","_session_expiry":"2030-01-01T00:00:00"}"#,
+                Some(json!("2030-01-01T00:00:00")),
+            ),
+            (
+                r#"{ "_session_expiry" : 1.5 , "z" : [ {}, [] ] }"#,
+                Some(json!(1.5)),
+            ),
+            (
+                r#"{"_session_expiry":1,"_session_expiry":null}"#,
+                Some(Value::Null),
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(by_scan(text.as_bytes()), Some(expected.clone()), "{text}");
+            assert_eq!(by_serde(text.as_bytes()), expected.clone(), "{text}");
+        }
+    }
+
+    #[test]
+    fn hands_what_it_does_not_handle_to_serde() {
+        for text in [
+            r#"{"\u005fsession_expiry":1}"#, // an escaped key
+            r#"{"a":1"#,                     // cut short
+            r#"{"a" 1}"#,
+            r#"{"a":1} x"#,
+            r#"["_session_expiry"]"#,
+            r#"{"a":"unterminated}"#,
+            r#"{"a":}"#,
+        ] {
+            assert_eq!(peek_expiry(text.as_bytes()), Peek::Unsure, "{text}");
+        }
+        let escaped = br#"{"\u005fsession_expiry":7}"#;
+        assert_eq!(by_serde(escaped), Some(json!(7)));
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        let key = prop_oneof![
+            Just("_session_expiry".to_owned()),
+            Just("_auth_user_id".to_owned()),
+            "[a-z_\"\\\\{}\\[\\],: ]{0,8}",
+        ];
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            "[a-z\"\\\\{}\\[\\],:_ \u{e9}]{0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 32, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                prop::collection::vec((key.clone(), inner), 0..6)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// On every object serde_json writes (compact or pretty), the scan agrees with
+        /// serde_json's own reading and never hands over.
+        #[test]
+        fn agrees_with_serde_json(
+            members in prop::collection::vec((prop_oneof![Just("_session_expiry".to_owned()), "[a-z_]{1,6}"], value()), 0..8),
+            pretty in any::<bool>(),
+        ) {
+            let object = Value::Object(members.into_iter().collect::<Map<_, _>>());
+            let text = if pretty {
+                serde_json::to_vec_pretty(&object).unwrap()
+            } else {
+                serde_json::to_vec(&object).unwrap()
+            };
+            prop_assert_eq!(by_scan(&text), Some(by_serde(&text)));
+        }
+
+        /// Garbage and cut-short JSON: never a panic, and never an answer where serde_json
+        /// would refuse the text (then the session does not load at all).
+        #[test]
+        fn never_panics(bytes in prop::collection::vec(any::<u8>(), 0..64), object in value(), cut in any::<prop::sample::Index>()) {
+            let _ = peek_expiry(&bytes);
+            let text = serde_json::to_vec(&object).unwrap();
+            let cut = &text[..cut.index(text.len() + 1)];
+            let _ = peek_expiry(cut);
+        }
+    }
 }
