@@ -8,8 +8,10 @@ use std::hint::black_box;
 
 use criterion::measurement::WallTime;
 use criterion::{BatchSize, BenchmarkGroup, Criterion, criterion_group, criterion_main};
-use session_benches::{Backend, Codec, Fixture, RunMode, Size, live_until};
-use session_core::{Record, Serializer, key};
+use session_benches::{Backend, Codec, Fixture, RunMode, SECRET, Size, live_until};
+use session_cookie::CookieStore;
+use session_core::{DjangoJson, Record, Serializer, SessionData, SessionStore, key};
+use session_signing::Signer;
 
 /// Keys a bench cycles through, in a scrambled order (a cheap xorshift, so the pick
 /// costs nothing next to the operation).
@@ -68,6 +70,53 @@ fn serde(c: &mut Criterion) {
                 b.iter(|| serializer.from_bytes(black_box(&made)).unwrap())
             });
         }
+    }
+    group.finish();
+}
+
+/// The cookie bar: a session's data to a signed cookie value and back, against serde_json
+/// and the bare signer (HMAC-SHA256 + base64 + timestamp) in the same run; and a cookie
+/// save (which re-verifies the value it replaces, by contract) against unsign + sign.
+fn cookie_codec(c: &mut Criterion) {
+    let mut group = c.benchmark_group("cookie-codec");
+    let store = CookieStore::new(SECRET);
+    let signer = Signer::new(SECRET).with_salt(session_cookie::DEFAULT_SALT);
+    let max_age = Some(store.max_age());
+    for &size in RunMode::from_env().sizes() {
+        let data = size.data();
+        let id = size.name();
+        group.bench_function(format!("encode/{id}"), |b| {
+            b.iter(|| {
+                let bytes = DjangoJson.to_bytes(black_box(&data)).unwrap();
+                store.create(&Record::new(bytes, live_until())).unwrap()
+            })
+        });
+        group.bench_function(format!("floor_encode/{id}"), |b| {
+            b.iter(|| signer.sign(&serde_json::to_vec(black_box(&data)).unwrap(), true))
+        });
+        let record = Record::new(DjangoJson.to_bytes(&data).unwrap(), live_until());
+        let token = store.create(&record).unwrap();
+        group.bench_function(format!("decode/{id}"), |b| {
+            b.iter(|| {
+                let bytes = store.load(black_box(&token)).unwrap().unwrap();
+                DjangoJson.from_bytes(&bytes).unwrap()
+            })
+        });
+        group.bench_function(format!("floor_decode/{id}"), |b| {
+            b.iter(|| {
+                let bytes = signer.unsign(black_box(&token), max_age).unwrap();
+                serde_json::from_slice::<SessionData>(&bytes).unwrap()
+            })
+        });
+        group.bench_function(format!("save/{id}"), |b| {
+            b.iter(|| store.save(black_box(&token), &record).unwrap())
+        });
+        group.bench_function(format!("floor_unsign_sign/{id}"), |b| {
+            b.iter(|| {
+                signer.unsign(black_box(&token), max_age).unwrap();
+                signer.sign(&record.data, true)
+            })
+        });
     }
     group.finish();
 }
@@ -194,6 +243,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = serde, backends
+    targets = serde, cookie_codec, backends
 }
 criterion_main!(benches);

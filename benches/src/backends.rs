@@ -13,7 +13,8 @@ use session_signing::{DJANGO_SESSION_SALT, DjangoCodec, Signer};
 use tempfile::TempDir;
 
 use crate::floor::{
-    CachedFloor, DjangoSqliteFloor, FileFloor, Floor, MokaFloor, SignerFloor, SqliteFloor,
+    CachedFloor, DjangoSqliteFloor, FileFloor, Floor, MokaFloor, PgFloor, RedisFloor, SignerFloor,
+    SqliteFloor,
 };
 use crate::{Payload, Size, live_until};
 
@@ -25,6 +26,11 @@ pub const SECRET: &str = "session-benches-secret-key-not-for-production-use";
 pub const POSTGRES_URL_VAR: &str = "SESSION_TEST_POSTGRES_URL";
 /// Env var with a Redis URL; when set, `redis` is benched (keys under `session-bench:`).
 pub const REDIS_URL_VAR: &str = "SESSION_TEST_REDIS_URL";
+
+/// The PostgreSQL table the benches use.
+const PG_TABLE: &str = "session_bench";
+/// The Redis key prefix the benches use.
+const REDIS_PREFIX: &str = "session-bench:";
 
 /// A session serializer as used by a [`SessionManager`], with its raw-serde floor.
 ///
@@ -118,8 +124,12 @@ impl Codec {
     }
 }
 
-fn django_signer() -> Signer {
-    Signer::new(SECRET).with_salt(DJANGO_SESSION_SALT)
+/// Built once: a `DjangoCodec` derives its keys once too, so the floor must not pay for
+/// the derivation on every call.
+fn django_signer() -> &'static Signer {
+    static SIGNER: std::sync::LazyLock<Signer> =
+        std::sync::LazyLock::new(|| Signer::new(SECRET).with_salt(DJANGO_SESSION_SALT));
+    &SIGNER
 }
 
 #[derive(Debug, Clone)]
@@ -365,25 +375,25 @@ impl Backend {
                 let mut client = postgres::Client::connect(url, postgres::NoTls)
                     .expect("connect to SESSION_TEST_POSTGRES_URL");
                 client
-                    .batch_execute("DROP TABLE IF EXISTS session_bench")
+                    .batch_execute(&format!("DROP TABLE IF EXISTS {PG_TABLE}"))
                     .expect("drop the bench table");
                 let store = session_db::PgConfig::native()
-                    .with_table("session_bench")
+                    .with_table(PG_TABLE)
                     .expect("table name")
                     .connect(url)
                     .expect("connect");
-                Parts::sweeping(Arc::new(store), None, vec![])
+                let floor = FloorSetup::Postgres(url.clone());
+                Parts::sweeping(Arc::new(store), Some(floor), vec![])
             }
             Kind::Redis(url) => {
-                let config =
-                    session_cache::RedisConfig::new(url.clone()).key_prefix("session-bench:");
+                let config = session_cache::RedisConfig::new(url.clone()).key_prefix(REDIS_PREFIX);
                 let store =
                     Arc::new(session_cache::RedisStore::with_config(config).expect("redis"));
                 let parts = Parts {
                     store: store.clone(),
                     sqlite: None,
                     sweeper: None,
-                    floor: None,
+                    floor: Some(FloorSetup::Redis(url.clone())),
                     dirs: vec![],
                 };
                 (parts, store)
@@ -405,6 +415,8 @@ enum FloorSetup {
     Cached(std::path::PathBuf),
     File(std::path::PathBuf, bool),
     Signer,
+    Postgres(String),
+    Redis(String),
 }
 
 struct Parts {
@@ -453,7 +465,7 @@ pub struct Fixture {
     pub sweeper: Option<Arc<dyn ClearExpired>>,
     /// The keys of the live sessions it was filled with.
     pub keys: Vec<String>,
-    /// The engine alone, filled like the store (none for PostgreSQL and Redis).
+    /// The engine alone, filled like the store.
     pub floor: Option<Box<dyn Floor>>,
     /// Keys the floor holds entries under.
     pub floor_keys: Vec<String>,
@@ -515,6 +527,15 @@ impl Fixture {
                 let keys = fill(&floor, live.min(1_000), &bytes);
                 (Box::new(floor), keys)
             }
+            // Both servers: the same table / key space as the store, so the same rows.
+            FloorSetup::Postgres(url) => (
+                Box::new(PgFloor::connect(&url, PG_TABLE)),
+                self.keys.clone(),
+            ),
+            FloorSetup::Redis(url) => (
+                Box::new(RedisFloor::connect(&url, REDIS_PREFIX)),
+                self.keys.clone(),
+            ),
         };
         self.floor = Some(floor);
         self.floor_keys = keys;

@@ -418,3 +418,150 @@ impl Floor for SignerFloor {
         self.signer.sign(data, false)
     }
 }
+
+/// The prepared `SELECT` and `UPSERT` of the native PostgreSQL table (SHA-256 of the key,
+/// `timestamptz` expiry) on one connection of its own.
+///
+/// ```no_run
+/// use session_benches::{Floor, PgFloor};
+/// let floor = PgFloor::connect("host=127.0.0.1 user=postgres dbname=test", "session_bench");
+/// floor.put("abcdefgh", b"{}");
+/// ```
+pub struct PgFloor {
+    conn: Mutex<(postgres::Client, postgres::Statement, postgres::Statement)>,
+}
+
+impl std::fmt::Debug for PgFloor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgFloor").finish_non_exhaustive()
+    }
+}
+
+impl PgFloor {
+    /// A connection to `url`, with both statements prepared on `table` (made by
+    /// `PgConfig::native().with_table(table)`).
+    ///
+    /// # Panics
+    /// When the server cannot be reached: a broken bench setup.
+    ///
+    /// ```no_run
+    /// let _floor = session_benches::PgFloor::connect("host=127.0.0.1 user=postgres dbname=test", "session_bench");
+    /// ```
+    pub fn connect(url: &str, table: &str) -> Self {
+        let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+        let get = client
+            .prepare(&format!(
+                "SELECT data FROM {table} WHERE key_hash = $1 AND expires_at > $2"
+            ))
+            .expect("prepare");
+        let put = client
+            .prepare(&format!(
+                "INSERT INTO {table} (key_hash, data, expires_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (key_hash) DO UPDATE SET data = excluded.data, \
+                 expires_at = excluded.expires_at"
+            ))
+            .expect("prepare");
+        PgFloor {
+            conn: Mutex::new((client, get, put)),
+        }
+    }
+}
+
+impl Floor for PgFloor {
+    fn get(&self, key: &str) -> Option<Vec<u8>> {
+        let hash: [u8; 32] = Sha256::digest(key.as_bytes()).into();
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let (client, get, _) = &mut *conn;
+        client
+            .query_opt(&*get, &[&&hash[..], &SystemTime::now()])
+            .expect("select")
+            .map(|row| row.get(0))
+    }
+
+    fn put(&self, key: &str, data: &[u8]) -> String {
+        let hash: [u8; 32] = Sha256::digest(key.as_bytes()).into();
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let (client, _, put) = &mut *conn;
+        client
+            .execute(&*put, &[&&hash[..], &data, &crate::live_until()])
+            .expect("upsert");
+        key.to_owned()
+    }
+}
+
+/// `GET` and `SET … PX` on one Redis connection of its own, under the key the store uses
+/// (`prefix + hex(SHA-256(key))`).
+///
+/// ```no_run
+/// use session_benches::{Floor, RedisFloor};
+/// let floor = RedisFloor::connect("redis://127.0.0.1:6379/", "session-bench:");
+/// floor.put("abcdefgh", b"{}");
+/// ```
+pub struct RedisFloor {
+    conn: Mutex<redis::Connection>,
+    prefix: String,
+}
+
+impl std::fmt::Debug for RedisFloor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisFloor")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisFloor {
+    /// A connection to `url`; keys under `prefix`.
+    ///
+    /// # Panics
+    /// When the server cannot be reached.
+    ///
+    /// ```no_run
+    /// let _floor = session_benches::RedisFloor::connect("redis://127.0.0.1:6379/", "p:");
+    /// ```
+    pub fn connect(url: &str, prefix: &str) -> Self {
+        let conn = redis::Client::open(url)
+            .and_then(|c| c.get_connection())
+            .expect("connect to Redis");
+        RedisFloor {
+            conn: Mutex::new(conn),
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    fn key(&self, key: &str) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(self.prefix.len() + 64);
+        out.push_str(&self.prefix);
+        for b in Sha256::digest(key.as_bytes()) {
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
+        }
+        out
+    }
+}
+
+impl Floor for RedisFloor {
+    fn get(&self, key: &str) -> Option<Vec<u8>> {
+        let rkey = self.key(key);
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        redis::cmd("GET").arg(rkey).query(&mut *conn).expect("GET")
+    }
+
+    fn put(&self, key: &str, data: &[u8]) -> String {
+        let rkey = self.key(key);
+        let ttl_ms = crate::live_until()
+            .duration_since(SystemTime::now())
+            .unwrap_or_default()
+            .as_millis() as u64;
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        redis::cmd("SET")
+            .arg(rkey)
+            .arg(data)
+            .arg("PX")
+            .arg(ttl_ms.max(1))
+            .query::<()>(&mut *conn)
+            .expect("SET");
+        key.to_owned()
+    }
+}

@@ -22,6 +22,7 @@ mod workload;
 
 pub use backends::{Backend, Codec, Fixture, POSTGRES_URL_VAR, REDIS_URL_VAR, SECRET};
 pub use floor::{
-    CachedFloor, DjangoSqliteFloor, FileFloor, Floor, MokaFloor, SignerFloor, SqliteFloor,
+    CachedFloor, DjangoSqliteFloor, FileFloor, Floor, MokaFloor, PgFloor, RedisFloor, SignerFloor,
+    SqliteFloor,
 };
 pub use workload::{Payload, RunMode, Size, USERNAME, live_until};

@@ -129,20 +129,25 @@ pub const MAX_JSON_DEPTH: usize = 127;
 struct TooDeep;
 
 fn check_depth(data: &SessionData) -> Result<()> {
-    // Iterative, so hostile data cannot overflow the stack here either.
-    let mut stack: Vec<(&serde_json::Value, usize)> = data.values().map(|v| (v, 2)).collect();
-    while let Some((value, depth)) = stack.pop() {
-        let children: Box<dyn Iterator<Item = &serde_json::Value>> = match value {
-            serde_json::Value::Array(items) => Box::new(items.iter()),
-            serde_json::Value::Object(map) => Box::new(map.values()),
-            _ => continue,
-        };
-        if depth > MAX_JSON_DEPTH {
-            return Err(Error::Serialize(Box::new(TooDeep)));
-        }
-        stack.extend(children.map(|v| (v, depth + 1)));
+    if data.values().any(|v| too_deep(v, 2)) {
+        return Err(Error::Serialize(Box::new(TooDeep)));
     }
     Ok(())
+}
+
+/// Whether `value`, at nesting level `depth`, holds containers deeper than
+/// [`MAX_JSON_DEPTH`]. Recursive but bounded: it stops one level past the limit, so hostile
+/// data cannot overflow the stack; and it allocates nothing (it runs on every save).
+fn too_deep(value: &serde_json::Value, depth: usize) -> bool {
+    match value {
+        serde_json::Value::Array(items) => {
+            depth > MAX_JSON_DEPTH || items.iter().any(|v| too_deep(v, depth + 1))
+        }
+        serde_json::Value::Object(map) => {
+            depth > MAX_JSON_DEPTH || map.values().any(|v| too_deep(v, depth + 1))
+        }
+        _ => false,
+    }
 }
 
 fn json_from_bytes(bytes: &[u8]) -> Result<SessionData> {
@@ -159,8 +164,16 @@ impl Formatter for AsciiFormatter {
         fragment: &str,
     ) -> io::Result<()> {
         let bytes = fragment.as_bytes();
+        // Most session text is printable ASCII: written as it is, in one call.
+        let Some(first) = bytes.iter().position(|b| !(b' '..=b'~').contains(b)) else {
+            return writer.write_all(bytes);
+        };
+        // Everything before `first` is ASCII, so `first` is a char boundary.
         let mut start = 0;
-        for (i, ch) in fragment.char_indices() {
+        for (i, ch) in fragment[first..]
+            .char_indices()
+            .map(|(i, c)| (i + first, c))
+        {
             if (' '..='~').contains(&ch) {
                 continue;
             }
