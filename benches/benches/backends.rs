@@ -212,7 +212,13 @@ fn bench_fixture(
 
 fn backends(c: &mut Criterion) {
     let mode = RunMode::from_env();
-    for backend in Backend::all() {
+    let backends = Backend::all();
+    let names: Vec<&str> = backends.iter().map(|b| b.name()).collect();
+    let filter = session_benches::filter_in(std::env::args().skip(1));
+    for backend in &backends {
+        if !session_benches::wanted(backend.name(), filter.as_deref(), &names) {
+            continue;
+        }
         let mut group = c.benchmark_group(backend.name());
         for &live in mode.store_sizes() {
             let sizes: &[Size] = if live > 10_000 {
@@ -225,7 +231,7 @@ fn backends(c: &mut Criterion) {
             };
             for &size in sizes {
                 let mut fixture = backend.build(live, size);
-                bench_fixture(&mut group, &backend, &mut fixture, live);
+                bench_fixture(&mut group, backend, &mut fixture, live);
             }
         }
         group.finish();

@@ -52,7 +52,7 @@ pub struct SqliteFloor {
 
 impl SqliteFloor {
     /// A connection to the session database at `path` (made by `DbStore::open`), with the
-    /// store's pragmas (WAL, `synchronous = NORMAL`).
+    /// store's pragmas (WAL, `synchronous = NORMAL`, the default memory map).
     ///
     /// # Panics
     /// When the file cannot be opened: a broken bench setup.
@@ -69,6 +69,7 @@ impl SqliteFloor {
             .expect("pragma");
         conn.pragma_update(None, "synchronous", "NORMAL")
             .expect("pragma");
+        map(&conn);
         Self::with(conn)
     }
 
@@ -94,6 +95,17 @@ impl SqliteFloor {
             expires_ms: unix_millis(crate::live_until()),
         }
     }
+}
+
+/// The store's memory map (`DbConfig`'s default), so floor and store read pages alike.
+fn map(conn: &Connection) {
+    conn.query_row(
+        &format!("PRAGMA mmap_size = {}", session_db::DEFAULT_MMAP_SIZE),
+        [],
+        |_| Ok(()),
+    )
+    .optional()
+    .expect("pragma");
 }
 
 impl Floor for SqliteFloor {
@@ -215,6 +227,7 @@ impl DjangoSqliteFloor {
         let conn = Connection::open(path).expect("open the bench database");
         conn.pragma_update(None, "synchronous", "NORMAL")
             .expect("pragma");
+        map(&conn);
         DjangoSqliteFloor {
             conn: Mutex::new(conn),
         }

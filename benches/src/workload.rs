@@ -264,3 +264,67 @@ impl RunMode {
         }
     }
 }
+
+/// Whether a bench group named `name` can match the filter given to the bench binary
+/// (`cargo bench -- <filter>`), so fixtures no filter asks for are never built: filling a
+/// million sessions into every backend to run one of them took minutes.
+///
+/// Conservative: with no filter, or a filter that names no backend of `all`, everything
+/// is wanted; otherwise the backends whose name the filter contains.
+///
+/// ```
+/// use session_benches::wanted;
+/// let all = ["db-file", "cache", "cached-db"];
+/// assert!(wanted("cache", None, &all));
+/// assert!(wanted("cache", Some("^cache/load"), &all));
+/// assert!(!wanted("db-file", Some("^cache/load"), &all));
+/// assert!(wanted("db-file", Some("load_hit"), &all)); // names no backend: all of them
+/// ```
+pub fn wanted(name: &str, filter: Option<&str>, all: &[&str]) -> bool {
+    match filter {
+        Some(filter) if all.iter().any(|b| filter.contains(b)) => filter.contains(name),
+        _ => true,
+    }
+}
+
+/// The filter criterion was given on the command line: the first argument that is neither
+/// an option nor an option's value.
+///
+/// ```
+/// let args = ["--bench", "--output-format", "bencher", "^db-file/"].map(String::from);
+/// assert_eq!(session_benches::filter_in(args).as_deref(), Some("^db-file/"));
+/// ```
+pub fn filter_in(args: impl IntoIterator<Item = String>) -> Option<String> {
+    // criterion's options that take a value
+    const WITH_VALUE: &[&str] = &[
+        "--output-format",
+        "--profile-time",
+        "--save-baseline",
+        "--baseline",
+        "--baseline-lenient",
+        "--load-baseline",
+        "--measurement-time",
+        "--warm-up-time",
+        "--sample-size",
+        "--nresamples",
+        "--noise-threshold",
+        "--confidence-level",
+        "--significance-level",
+        "--color",
+        "--plotting-backend",
+        "--format",
+        "--logfile",
+        "-c",
+        "-b",
+        "-s",
+    ];
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if WITH_VALUE.contains(&arg.as_str()) {
+            args.next();
+        } else if !arg.starts_with('-') {
+            return Some(arg);
+        }
+    }
+    None
+}

@@ -11,7 +11,7 @@ mod store;
 
 #[cfg(feature = "postgres")]
 pub use config::PgConfig;
-pub use config::{DbConfig, Mode, Synchronous};
+pub use config::{DEFAULT_MMAP_SIZE, DbConfig, Mode, Synchronous};
 pub use error::{InvalidTableName, OpenError, SchemaError};
 #[cfg(feature = "postgres")]
 pub use postgres::PgStore;

@@ -146,6 +146,10 @@ impl DbConfig {
             conn.pragma_update(None, "query_only", true)?;
         }
         conn.pragma_update(None, "synchronous", self.synchronous.pragma())?;
+        // SQLite clamps the size to its compile-time maximum; the pragma answers with a row.
+        let mmap = i64::try_from(self.mmap_size).unwrap_or(i64::MAX);
+        conn.query_row(&format!("PRAGMA mmap_size = {mmap}"), [], |_| Ok(()))
+            .optional()?;
         Ok(conn)
     }
 
@@ -457,5 +461,33 @@ impl SessionStore for DbStore {
 impl ClearExpired for DbStore {
     fn clear_expired(&self) -> Result<u64> {
         self.clear_expired_with(|_| {})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mmap_of(conn: &Connection) -> i64 {
+        conn.query_row("PRAGMA mmap_size", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// Every file connection, writer and readers, maps what the config asks for.
+    #[test]
+    fn mmap_size_reaches_every_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, size) in [0u64, 1 << 20, crate::DEFAULT_MMAP_SIZE]
+            .into_iter()
+            .enumerate()
+        {
+            let path = dir.path().join(format!("{i}.sqlite3"));
+            let store = DbConfig::native().with_mmap_size(size).open(&path).unwrap();
+            let expected = i64::try_from(size).unwrap();
+            assert_eq!(mmap_of(&lock(&store.inner.writer)), expected);
+            for reader in &store.inner.readers {
+                assert_eq!(mmap_of(&lock(reader)), expected);
+            }
+        }
     }
 }

@@ -12,6 +12,11 @@ session_core::conformance_tests!(
     clear_expired
 );
 session_core::conformance_tests!(
+    native_file_no_mmap,
+    TempDb::new(DbConfig::native().with_mmap_size(0)),
+    clear_expired
+);
+session_core::conformance_tests!(
     django_memory,
     DbConfig::django().open_in_memory().unwrap(),
     clear_expired,
