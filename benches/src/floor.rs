@@ -348,7 +348,8 @@ impl<C: Floor, S: Floor> Floor for CachedFloor<C, S> {
 }
 
 /// A file per key in a directory: `get` reads it, `put` writes a temp file in the same
-/// directory and renames it over the target (and `fsync`s the file first when asked).
+/// directory and renames it over the target; when asked, durably, as `FileStore` does with
+/// fsync on: the file is synced before the rename and the directory after it.
 ///
 /// ```
 /// use session_benches::{FileFloor, Floor};
@@ -364,7 +365,8 @@ pub struct FileFloor {
 }
 
 impl FileFloor {
-    /// Files in `dir`, synced before the rename when `fsync`.
+    /// Files in `dir`; with `fsync`, the file synced before the rename and the directory
+    /// after it.
     ///
     /// ```
     /// let _f = session_benches::FileFloor::new(std::env::temp_dir(), true);
@@ -389,6 +391,12 @@ impl Floor for FileFloor {
             tmp.as_file().sync_all().expect("fsync");
         }
         tmp.persist(self.dir.join(key)).expect("rename");
+        if self.fsync {
+            // A durable replace: the rename itself reaches the disk with the directory.
+            fs::File::open(&self.dir)
+                .and_then(|d| d.sync_all())
+                .expect("fsync the directory");
+        }
         key.to_owned()
     }
 }
