@@ -2,7 +2,10 @@
 //! into the Markdown tables of the book's benchmarks page: medians and ratios to the raw
 //! floor measured in the same run.
 //!
-//! `cargo run -p session-benches --bin report [-- path/to/target/criterion]`
+//! `cargo run -p session-benches --bin report [-- [path/to/target/criterion] [--svg chart.svg]]`
+//!
+//! With `--svg`, it also draws the book's chart: each backend's load and save over its
+//! floor, against the bar.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -109,11 +112,182 @@ fn store_table(out: &mut String, m: &Medians, size: &str, live: &str) {
     }
 }
 
+/// The ratio of `id` over `floor`, when both ran.
+fn ratio(m: &Medians, id: &str, floor: &str) -> Option<f64> {
+    Some(m.get(id)? / m.get(floor)?)
+}
+
+/// `1.23× ✓` against `bar`, or `–`.
+fn verdict(r: Option<f64>, bar: f64) -> String {
+    r.map_or("–".into(), |r| {
+        format!("{r:.2}× {}", if r <= bar { "✓" } else { "✗" })
+    })
+}
+
+/// Each ratio of issue #8's bar, measured in this run.
+fn bar_table(out: &mut String, m: &Medians) {
+    out.push_str(
+        "## Against the bar (typical session, 10,000 live; ✓ within it)\n\n\
+         | backend | load ÷ floor get (≤ 1.3×) | save ÷ floor put (≤ 1.3×) | load 1M ÷ load 10k (≤ 1.5×) |\n\
+         |---|---|---|---|\n",
+    );
+    for backend in Backend::all() {
+        let b = backend.name();
+        let id = |op: &str, live: &str| format!("{b}/{op}/typical/{live}");
+        if !m.contains_key(&id("load_hit", "10k")) {
+            continue;
+        }
+        let growth = if backend.at_scale() {
+            verdict(ratio(m, &id("load_hit", "1m"), &id("load_hit", "10k")), 1.5)
+        } else {
+            "–".into()
+        };
+        let _ = writeln!(
+            out,
+            "| {b} | {} | {} | {growth} |",
+            verdict(
+                ratio(m, &id("load_hit", "10k"), &id("floor_get", "10k")),
+                1.3
+            ),
+            verdict(ratio(m, &id("save", "10k"), &id("floor_put", "10k")), 1.3),
+        );
+    }
+}
+
+/// The cookie bar: data to a signed value and back against serde_json + the signer.
+fn cookie_table(out: &mut String, m: &Medians) {
+    if !m.keys().any(|k| k.starts_with("cookie-codec/")) {
+        return;
+    }
+    out.push_str(
+        "\n## The cookie bar (median; ratio to serde_json + the bare signer)\n\n\
+         | size | encode + sign (≤ 1.2×) | verify + decode (≤ 1.2×) | save: verify the old value + sign (vs unsign + sign) |\n\
+         |---|---|---|---|\n",
+    );
+    for size in ["typical", "large"] {
+        let id = |op: &str| format!("cookie-codec/{op}/{size}");
+        if !m.contains_key(&id("encode")) {
+            continue;
+        }
+        let both = |op: &str, floor: &str, bar: f64| {
+            m.get(&id(op)).map_or("–".into(), |&v| {
+                format!(
+                    "{} ({})",
+                    time(v),
+                    verdict(ratio(m, &id(op), &id(floor)), bar)
+                )
+            })
+        };
+        let _ = writeln!(
+            out,
+            "| {size} | {} | {} | {} |",
+            both("encode", "floor_encode", 1.2),
+            both("decode", "floor_decode", 1.2),
+            both("save", "floor_unsign_sign", 1.3),
+        );
+    }
+}
+
+/// A horizontal bar chart (SVG) of each backend's load and save over its floor, typical
+/// session, 10,000 live sessions, with the 1× and 1.3× lines.
+fn ratio_chart(m: &Medians) -> Option<String> {
+    let rows: Vec<(&str, Option<f64>, Option<f64>)> = Backend::all()
+        .iter()
+        .map(|b| {
+            let id = |op: &str| format!("{}/{op}/typical/10k", b.name());
+            (
+                b.name(),
+                ratio(m, &id("load_hit"), &id("floor_get")),
+                ratio(m, &id("save"), &id("floor_put")),
+            )
+        })
+        .filter(|(_, l, s)| l.is_some() || s.is_some())
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let top = rows
+        .iter()
+        .flat_map(|(_, l, s)| [*l, *s])
+        .flatten()
+        .fold(2.0_f64, f64::max);
+    let x_max = (top * 2.0).ceil() / 2.0;
+    let (left, width, row_h, head) = (110.0, 560.0, 34.0, 58.0);
+    let height = head + row_h * rows.len() as f64 + 34.0;
+    let x = |r: f64| left + r / x_max * width;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{height}\" \
+         viewBox=\"0 0 {w} {height}\" font-family=\"sans-serif\" font-size=\"12\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
+         <text x=\"{left}\" y=\"18\" font-size=\"14\" font-weight=\"bold\">Session layer ÷ raw engine floor (typical session, 10,000 live, one run)</text>\n\
+         <rect x=\"{left}\" y=\"30\" width=\"12\" height=\"10\" fill=\"#4c78a8\"/><text x=\"{lx1}\" y=\"39\">load</text>\n\
+         <rect x=\"{lx2}\" y=\"30\" width=\"12\" height=\"10\" fill=\"#f58518\"/><text x=\"{lx3}\" y=\"39\">save</text>\n",
+        w = left + width + 60.0,
+        lx1 = left + 16.0,
+        lx2 = left + 60.0,
+        lx3 = left + 76.0,
+    );
+    let bottom = head + row_h * rows.len() as f64;
+    let mut tick = 0.0;
+    while tick <= x_max + 1e-9 {
+        let _ = write!(
+            svg,
+            "<line x1=\"{x}\" y1=\"{head}\" x2=\"{x}\" y2=\"{bottom}\" stroke=\"#ddd\"/>\
+             <text x=\"{x}\" y=\"{ty}\" text-anchor=\"middle\">{tick}×</text>\n",
+            x = x(tick),
+            ty = bottom + 16.0,
+        );
+        tick += 0.5;
+    }
+    for (i, (name, load, save)) in rows.iter().enumerate() {
+        let y = head + row_h * i as f64;
+        let _ = write!(
+            svg,
+            "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\">{name}</text>\n",
+            lx = left - 8.0,
+            ty = y + 20.0,
+        );
+        for (j, (value, color)) in [(load, "#4c78a8"), (save, "#f58518")].iter().enumerate() {
+            let Some(r) = value else { continue };
+            let by = y + 5.0 + 12.0 * j as f64;
+            let _ = write!(
+                svg,
+                "<rect x=\"{left}\" y=\"{by}\" width=\"{bw:.1}\" height=\"11\" fill=\"{color}\"/>\
+                 <text x=\"{tx:.1}\" y=\"{ty}\" font-size=\"10\">{r:.2}×</text>\n",
+                bw = x(*r) - left,
+                tx = x(*r) + 3.0,
+                ty = by + 9.0,
+            );
+        }
+    }
+    let _ = write!(
+        svg,
+        "<line x1=\"{one}\" y1=\"{head}\" x2=\"{one}\" y2=\"{bottom}\" stroke=\"#444\"/>\n\
+         <line x1=\"{bar}\" y1=\"{y0}\" x2=\"{bar}\" y2=\"{bottom}\" stroke=\"#d62728\" stroke-dasharray=\"5,3\"/>\
+         <text x=\"{bt}\" y=\"{y1}\" fill=\"#d62728\">bar 1.3×</text>\n\
+         <text x=\"{left}\" y=\"{fy}\" font-size=\"10\" fill=\"#555\">floor: the engine's own operation, measured in the same run</text>\n</svg>\n",
+        one = x(1.0),
+        bar = x(1.3),
+        bt = x(1.3) + 4.0,
+        y0 = head - 8.0,
+        y1 = head - 2.0,
+        fy = bottom + 30.0,
+    );
+    Some(svg)
+}
+
 fn main() {
-    let dir = std::env::args()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target/criterion"));
+    let mut dir = PathBuf::from("target/criterion");
+    let mut svg = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--svg" => svg = args.next().map(PathBuf::from),
+            _ => dir = PathBuf::from(arg),
+        }
+    }
     let mut m = Medians::new();
     collect(&dir, &mut m);
     if m.is_empty() {
@@ -123,8 +297,20 @@ fn main() {
         );
         std::process::exit(1);
     }
+    if let Some(path) = svg {
+        let Some(chart) = ratio_chart(&m) else {
+            eprintln!("no typical/10k store results to chart");
+            std::process::exit(1);
+        };
+        if let Err(e) = std::fs::write(&path, chart) {
+            eprintln!("cannot write {}: {e}", path.display());
+            std::process::exit(1);
+        }
+    }
     let mut out = String::new();
-    out.push_str("## Store operations (median; ratio to the engine's raw floor)\n");
+    bar_table(&mut out, &m);
+    cookie_table(&mut out, &m);
+    out.push_str("\n## Store operations (median; ratio to the engine's raw floor)\n");
     for (size, live) in [("typical", "10k"), ("large", "10k"), ("typical", "1m")] {
         if m.keys().any(|k| k.ends_with(&format!("/{size}/{live}"))) {
             store_table(&mut out, &m, size, live);
