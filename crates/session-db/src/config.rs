@@ -174,9 +174,10 @@ impl DbConfig {
         self
     }
 
-    /// How many read-only connections serve `load` and `exists` next to the one writer
-    /// connection (default 4; 0 = everything through the writer). Ignored in memory, where
-    /// one connection serves all.
+    /// How many read-only connections serve `load` and `exists` while the one writer
+    /// connection is busy (default 4; 0 = everything through the writer). A read takes the
+    /// writer when it is free: its page cache survives its own commits, a reader's does
+    /// not. Ignored in memory, where one connection serves all.
     ///
     /// ```
     /// let config = session_db::DbConfig::native().with_readers(0);

@@ -330,9 +330,23 @@ impl DbStore {
         f(&lock(&self.inner.writer)).map_err(|e| Error::backend(BACKEND, e))
     }
 
-    /// Runs a read on a free reader connection (the writer when there are none).
+    /// Runs a read on the writer when it is free, else on a free reader connection.
+    ///
+    /// The writer first: in WAL mode every commit makes each *other* connection drop its
+    /// page cache at its next read, so a load on a reader after a save (the shape of every
+    /// request) re-reads its pages — measured at 2.3× the cost of a request's load and save
+    /// on one connection. The readers serve the loads that arrive while the writer is busy,
+    /// which is what they are for.
     fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
         let readers = &self.inner.readers;
+        let writer = match self.inner.writer.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        };
+        if let Some(writer) = writer {
+            return f(&writer).map_err(|e| Error::backend(BACKEND, e));
+        }
         if readers.is_empty() {
             return self.with_writer(f);
         }
