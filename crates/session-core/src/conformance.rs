@@ -678,3 +678,59 @@ macro_rules! __conformance_run {
         }
     };
 }
+
+/// Implements [`SessionStore`](crate::SessionStore) for a wrapper type by forwarding every
+/// method, `runs_inline` included, to one of its fields; with `, clear_expired` also
+/// [`ClearExpired`](crate::ClearExpired). For test fixtures that own a store together with
+/// what must outlive it or be cleaned up after it (a temporary directory, a scratch table,
+/// a Redis key space).
+///
+/// ```
+/// use session_core::{ClearExpired, MemoryStore, SessionStore};
+///
+/// /// A store with a scratch directory that lives exactly as long as it.
+/// struct Scratch {
+///     store: MemoryStore,
+///     _dir: std::path::PathBuf,
+/// }
+/// session_core::forward_store!(Scratch => store, clear_expired);
+///
+/// let scratch = Scratch { store: MemoryStore::new(), _dir: std::env::temp_dir() };
+/// assert!(scratch.runs_inline());
+/// assert_eq!(scratch.clear_expired()?, 0);
+/// session_core::conformance::check_create_then_load(scratch);
+/// # Ok::<(), session_core::Error>(())
+/// ```
+#[macro_export]
+macro_rules! forward_store {
+    ($ty:ty => $field:ident) => {
+        impl $crate::SessionStore for $ty {
+            fn load(&self, key: &str) -> $crate::Result<::std::option::Option<::std::vec::Vec<u8>>> {
+                $crate::SessionStore::load(&self.$field, key)
+            }
+            fn create(&self, record: &$crate::Record) -> $crate::Result<::std::string::String> {
+                $crate::SessionStore::create(&self.$field, record)
+            }
+            fn save(&self, key: &str, record: &$crate::Record) -> $crate::Result<::std::string::String> {
+                $crate::SessionStore::save(&self.$field, key, record)
+            }
+            fn delete(&self, key: &str) -> $crate::Result<()> {
+                $crate::SessionStore::delete(&self.$field, key)
+            }
+            fn exists(&self, key: &str) -> $crate::Result<bool> {
+                $crate::SessionStore::exists(&self.$field, key)
+            }
+            fn runs_inline(&self) -> bool {
+                $crate::SessionStore::runs_inline(&self.$field)
+            }
+        }
+    };
+    ($ty:ty => $field:ident, clear_expired) => {
+        $crate::forward_store!($ty => $field);
+        impl $crate::ClearExpired for $ty {
+            fn clear_expired(&self) -> $crate::Result<u64> {
+                $crate::ClearExpired::clear_expired(&self.$field)
+            }
+        }
+    };
+}

@@ -78,23 +78,7 @@ impl Drop for TestRedis {
     }
 }
 
-impl SessionStore for TestRedis {
-    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        self.store.load(key)
-    }
-    fn create(&self, record: &Record) -> Result<String> {
-        self.store.create(record)
-    }
-    fn save(&self, key: &str, record: &Record) -> Result<String> {
-        self.store.save(key, record)
-    }
-    fn delete(&self, key: &str) -> Result<()> {
-        self.store.delete(key)
-    }
-    fn exists(&self, key: &str) -> Result<bool> {
-        self.store.exists(key)
-    }
-}
+session_core::forward_store!(TestRedis => store);
 
 impl KeyedCache for TestRedis {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {

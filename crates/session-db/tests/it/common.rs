@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use session_core::{ClearExpired, Record, Result, SessionStore};
+use session_core::Record;
 use session_db::{DbConfig, DbStore, Synchronous};
 use tempfile::TempDir;
 
@@ -27,29 +27,7 @@ impl TempDb {
     }
 }
 
-impl SessionStore for TempDb {
-    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        self.store.load(key)
-    }
-    fn create(&self, record: &Record) -> Result<String> {
-        self.store.create(record)
-    }
-    fn save(&self, key: &str, record: &Record) -> Result<String> {
-        self.store.save(key, record)
-    }
-    fn delete(&self, key: &str) -> Result<()> {
-        self.store.delete(key)
-    }
-    fn exists(&self, key: &str) -> Result<bool> {
-        self.store.exists(key)
-    }
-}
-
-impl ClearExpired for TempDb {
-    fn clear_expired(&self) -> Result<u64> {
-        self.store.clear_expired()
-    }
-}
+session_core::forward_store!(TempDb => store, clear_expired);
 
 pub fn live(data: &[u8]) -> Record {
     Record::new(data.to_vec(), SystemTime::now() + Duration::from_secs(3600))

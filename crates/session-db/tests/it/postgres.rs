@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use session_core::{ClearExpired, Error, Record, Result, SessionManager, SessionStore, key};
+use session_core::{Error, SessionManager, SessionStore, key};
 use session_db::{PgConfig, PgStore};
 
 use crate::common::{chain, live, past};
@@ -109,29 +109,7 @@ impl TempPg {
     }
 }
 
-impl SessionStore for TempPg {
-    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        self.store.load(key)
-    }
-    fn create(&self, record: &Record) -> Result<String> {
-        self.store.create(record)
-    }
-    fn save(&self, key: &str, record: &Record) -> Result<String> {
-        self.store.save(key, record)
-    }
-    fn delete(&self, key: &str) -> Result<()> {
-        self.store.delete(key)
-    }
-    fn exists(&self, key: &str) -> Result<bool> {
-        self.store.exists(key)
-    }
-}
-
-impl ClearExpired for TempPg {
-    fn clear_expired(&self) -> Result<u64> {
-        self.store.clear_expired()
-    }
-}
+session_core::forward_store!(TempPg => store, clear_expired);
 
 /// A fresh schema on the test server, or `None` (and a "skipped" line) without one.
 fn temp_pg(config: PgConfig) -> Option<TempPg> {

@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use session_core::{ClearExpired, Record, Result, SessionStore};
 use session_file::{FileConfig, FileStore};
 use tempfile::TempDir;
 
@@ -22,32 +21,7 @@ impl TempStore {
     }
 }
 
-impl SessionStore for TempStore {
-    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        self.store.load(key)
-    }
-    fn create(&self, record: &Record) -> Result<String> {
-        self.store.create(record)
-    }
-    fn save(&self, key: &str, record: &Record) -> Result<String> {
-        self.store.save(key, record)
-    }
-    fn delete(&self, key: &str) -> Result<()> {
-        self.store.delete(key)
-    }
-    fn exists(&self, key: &str) -> Result<bool> {
-        self.store.exists(key)
-    }
-    fn runs_inline(&self) -> bool {
-        self.store.runs_inline()
-    }
-}
-
-impl ClearExpired for TempStore {
-    fn clear_expired(&self) -> Result<u64> {
-        self.store.clear_expired()
-    }
-}
+session_core::forward_store!(TempStore => store, clear_expired);
 
 // fsync off: the suite makes 20,000 creates; `store::fsync_on_round_trip` covers fsync on.
 session_core::conformance_tests!(

@@ -376,23 +376,4 @@ pub fn file_store() -> InTempDir<session_file::FileStore> {
     InTempDir { store, _dir: dir }
 }
 
-impl<S: SessionStore> SessionStore for InTempDir<S> {
-    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        self.store.load(key)
-    }
-    fn create(&self, record: &Record) -> Result<String> {
-        self.store.create(record)
-    }
-    fn save(&self, key: &str, record: &Record) -> Result<String> {
-        self.store.save(key, record)
-    }
-    fn delete(&self, key: &str) -> Result<()> {
-        self.store.delete(key)
-    }
-    fn exists(&self, key: &str) -> Result<bool> {
-        self.store.exists(key)
-    }
-    fn runs_inline(&self) -> bool {
-        self.store.runs_inline()
-    }
-}
+session_core::forward_store!(InTempDir<session_file::FileStore> => store);
