@@ -18,11 +18,7 @@ fn clear_expired(c: &mut Criterion) {
         .warm_up_time(Duration::from_millis(1))
         .measurement_time(Duration::from_millis(1));
     for backend in Backend::all().into_iter().filter(Backend::sweeps) {
-        // A server fills at a round trip per session: a tenth of the sweep there.
-        let count = match backend.name() {
-            "postgres" => mode.expired_count() / 10,
-            _ => mode.expired_count(),
-        };
+        let count = mode.expired_count();
         group.throughput(Throughput::Elements(count as u64));
         let mut reported = false;
         group.bench_function(format!("{}/{}", backend.name(), count), |b| {

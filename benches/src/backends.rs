@@ -268,6 +268,9 @@ impl Backend {
             Some(FloorSetup::Sqlite(path)) => {
                 crate::floor::fill_sqlite(path, false, count, &record)
             }
+            Some(FloorSetup::Postgres(url)) => {
+                crate::floor::fill_postgres(url, PG_TABLE, count, &record)
+            }
             _ => (0..count)
                 .map(|_| filler.create(&record).expect("fill the store"))
                 .collect(),
@@ -282,6 +285,8 @@ impl Backend {
             payload,
             size,
             sqlite: parts.sqlite,
+            file_dir: parts.file_dir,
+            pg_url: parts.pg_url,
             _dirs: parts.dirs,
         };
         fixture.attach_floor(parts.floor, live);
@@ -312,6 +317,8 @@ impl Backend {
             payload: Payload::new(Codec::Json.raw_encode(&Size::Typical.data())),
             size: Size::Typical,
             sqlite: parts.sqlite,
+            file_dir: parts.file_dir,
+            pg_url: parts.pg_url,
             _dirs: parts.dirs,
         }
     }
@@ -357,7 +364,9 @@ impl Backend {
                 let store = Arc::new(open(*fsync));
                 let filler: Arc<dyn SessionStore> = Arc::new(open(false));
                 let floor = FloorSetup::File(floor_dir.path().to_owned(), *fsync);
-                let (parts, _) = Parts::sweeping(store, Some(floor), vec![d, floor_dir]);
+                let path = d.path().to_owned();
+                let (mut parts, _) = Parts::sweeping(store, Some(floor), vec![d, floor_dir]);
+                parts.file_dir = Some(path);
                 (parts, filler)
             }
             Kind::Cookie => {
@@ -365,6 +374,8 @@ impl Backend {
                 let parts = Parts {
                     store: store.clone(),
                     sqlite: None,
+                    file_dir: None,
+                    pg_url: None,
                     sweeper: None,
                     floor: Some(FloorSetup::Signer),
                     dirs: vec![],
@@ -383,7 +394,9 @@ impl Backend {
                     .connect(url)
                     .expect("connect");
                 let floor = FloorSetup::Postgres(url.clone());
-                Parts::sweeping(Arc::new(store), Some(floor), vec![])
+                let (mut parts, filler) = Parts::sweeping(Arc::new(store), Some(floor), vec![]);
+                parts.pg_url = Some(url.clone());
+                (parts, filler)
             }
             Kind::Redis(url) => {
                 let config = session_cache::RedisConfig::new(url.clone()).key_prefix(REDIS_PREFIX);
@@ -392,6 +405,8 @@ impl Backend {
                 let parts = Parts {
                     store: store.clone(),
                     sqlite: None,
+                    file_dir: None,
+                    pg_url: None,
                     sweeper: None,
                     floor: Some(FloorSetup::Redis(url.clone())),
                     dirs: vec![],
@@ -422,6 +437,10 @@ enum FloorSetup {
 struct Parts {
     store: Arc<dyn SessionStore>,
     sqlite: Option<(std::path::PathBuf, bool)>,
+    /// The directory of a (flat, native-format) file store.
+    file_dir: Option<std::path::PathBuf>,
+    /// The URL of a PostgreSQL store (table [`PG_TABLE`]).
+    pg_url: Option<String>,
     sweeper: Option<Arc<dyn ClearExpired>>,
     floor: Option<FloorSetup>,
     dirs: Vec<TempDir>,
@@ -441,6 +460,8 @@ impl Parts {
         let parts = Parts {
             store: store.clone(),
             sqlite,
+            file_dir: None,
+            pg_url: None,
             sweeper: Some(store.clone()),
             floor,
             dirs,
@@ -475,6 +496,10 @@ pub struct Fixture {
     pub size: Size,
     /// The SQLite file under the store, and whether it is in Django's layout.
     sqlite: Option<(std::path::PathBuf, bool)>,
+    /// The directory of a file store.
+    file_dir: Option<std::path::PathBuf>,
+    /// The URL of a PostgreSQL store.
+    pg_url: Option<String>,
     _dirs: Vec<TempDir>,
 }
 
@@ -492,7 +517,9 @@ impl Fixture {
     fn attach_floor(&mut self, setup: Option<FloorSetup>, live: usize) {
         let Some(setup) = setup else { return };
         let fill = |floor: &dyn Floor, n: usize, bytes: &[u8]| -> Vec<String> {
-            (0..n).map(|_| floor.put(&key::generate(), bytes)).collect()
+            (0..n)
+                .map(|_| floor.put(&key::generate(), bytes, live_until()))
+                .collect()
         };
         let bytes = self.payload.bytes().to_vec();
         let (floor, keys): (Box<dyn Floor>, Vec<String>) = match setup {
@@ -503,7 +530,7 @@ impl Fixture {
             FloorSetup::Cached(path) => {
                 let cache = MokaFloor::new((live as u64).saturating_mul(2).max(200_000));
                 for k in &self.keys {
-                    cache.put(k, &bytes);
+                    cache.put(k, &bytes, live_until());
                 }
                 let floor = CachedFloor::new(cache, SqliteFloor::open(&path));
                 (Box::new(floor), self.keys.clone())
@@ -543,8 +570,10 @@ impl Fixture {
 
     /// Adds `count` sessions holding `record` and returns their keys: straight into the
     /// SQLite file in one transaction where the store sits on one (so a sweep bench can
-    /// refill 100,000 rows in a second; a `cached_db` cache is then cold), else through
-    /// `create`.
+    /// refill 100,000 rows in a second; a `cached_db` cache is then cold), straight into
+    /// the directory of a file store (the files `create` writes, without its temp file and
+    /// rename: 100,000 creates took a minute), in one transaction into a PostgreSQL table,
+    /// else through `create`.
     ///
     /// # Panics
     /// When the store refuses a session.
@@ -555,14 +584,32 @@ impl Fixture {
     /// let f = db.empty();
     /// let keys = f.fill(3, &session_core::Record::new(b"x".to_vec(), live_until()));
     /// assert!(f.store.exists(&keys[2]).unwrap());
+    /// let files = Backend::all().into_iter().find(|b| b.name() == "file").unwrap().empty();
+    /// let keys = files.fill(2, &session_core::Record::new(b"{}".to_vec(), live_until()));
+    /// assert_eq!(files.store.load(&keys[1]).unwrap().as_deref(), Some(&b"{}"[..]));
     /// ```
     pub fn fill(&self, count: usize, record: &Record) -> Vec<String> {
-        match &self.sqlite {
-            Some((path, django)) => crate::floor::fill_sqlite(path, *django, count, record),
-            None => (0..count)
-                .map(|_| self.store.create(record).expect("fill the store"))
-                .collect(),
+        if let Some((path, django)) = &self.sqlite {
+            return crate::floor::fill_sqlite(path, *django, count, record);
         }
+        if let Some(url) = &self.pg_url {
+            return crate::floor::fill_postgres(url, PG_TABLE, count, record);
+        }
+        if let Some(dir) = &self.file_dir {
+            let header = session_file::format::header(record.expires_at, record.data.len());
+            let contents = [&header[..], &record.data].concat();
+            return (0..count)
+                .map(|_| {
+                    let key = key::generate();
+                    let path = dir.join(session_file::format::file_name(&key));
+                    std::fs::write(path, &contents).expect("write a session file");
+                    key
+                })
+                .collect();
+        }
+        (0..count)
+            .map(|_| self.store.create(record).expect("fill the store"))
+            .collect()
     }
 
     /// Makes `count` sessions of this fixture's size through a manager with `codec` (so
@@ -616,7 +663,7 @@ impl Fixture {
         };
         let bytes = codec.raw_encode(&self.size.data());
         (0..count)
-            .map(|_| floor.put(&key::generate(), &bytes))
+            .map(|_| floor.put(&key::generate(), &bytes, live_until()))
             .collect()
     }
 }

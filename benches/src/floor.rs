@@ -16,15 +16,16 @@ use sha2::{Digest, Sha256};
 /// ```
 /// use session_benches::{Floor, MokaFloor};
 /// let floor = MokaFloor::new(100);
-/// floor.put("k", b"v");
+/// floor.put("k", b"v", session_benches::live_until());
 /// assert_eq!(floor.get("k").as_deref(), Some(&b"v"[..]));
 /// ```
 pub trait Floor: Send + Sync {
     /// The bytes stored under `key`, if any.
     fn get(&self, key: &str) -> Option<Vec<u8>>;
-    /// Stores `data` under `key` (insert or overwrite); returns the key to send back
-    /// (the new token for a signed cookie, else `key`).
-    fn put(&self, key: &str, data: &[u8]) -> String;
+    /// Stores `data` under `key` (insert or overwrite) until `expires_at`, where the
+    /// engine keeps an expiry; returns the key to send back (the new token for a signed
+    /// cookie, else `key`).
+    fn put(&self, key: &str, data: &[u8], expires_at: SystemTime) -> String;
 }
 
 fn unix_millis(t: SystemTime) -> i64 {
@@ -41,13 +42,12 @@ fn unix_millis(t: SystemTime) -> i64 {
 /// ```
 /// use session_benches::{Floor, SqliteFloor};
 /// let floor = SqliteFloor::in_memory();
-/// floor.put("abcdefgh", b"{}");
+/// floor.put("abcdefgh", b"{}", session_benches::live_until());
 /// assert_eq!(floor.get("abcdefgh").as_deref(), Some(&b"{}"[..]));
 /// ```
 #[derive(Debug)]
 pub struct SqliteFloor {
     conn: Mutex<Connection>,
-    expires_ms: i64,
 }
 
 impl SqliteFloor {
@@ -92,7 +92,6 @@ impl SqliteFloor {
     fn with(conn: Connection) -> Self {
         SqliteFloor {
             conn: Mutex::new(conn),
-            expires_ms: unix_millis(crate::live_until()),
         }
     }
 }
@@ -120,7 +119,7 @@ impl Floor for SqliteFloor {
             .expect("select")
     }
 
-    fn put(&self, key: &str, data: &[u8]) -> String {
+    fn put(&self, key: &str, data: &[u8], expires_at: SystemTime) -> String {
         let hash: [u8; 32] = Sha256::digest(key.as_bytes()).into();
         let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         let mut stmt = conn
@@ -130,7 +129,7 @@ impl Floor for SqliteFloor {
                  expires_at = excluded.expires_at",
             )
             .expect("prepare");
-        stmt.execute((&hash[..], data, self.expires_ms))
+        stmt.execute((&hash[..], data, unix_millis(expires_at)))
             .expect("upsert");
         key.to_owned()
     }
@@ -188,7 +187,7 @@ pub(crate) fn fill_sqlite(
 /// let path = dir.path().join("db.sqlite3");
 /// session_db::DbStore::open_django(&path).unwrap();
 /// let floor = DjangoSqliteFloor::open(&path);
-/// floor.put("abcdefgh", b"x");
+/// floor.put("abcdefgh", b"x", session_benches::live_until());
 /// assert_eq!(floor.get("abcdefgh").as_deref(), Some(&b"x"[..]));
 /// ```
 #[derive(Debug)]
@@ -251,7 +250,7 @@ impl Floor for DjangoSqliteFloor {
         .map(String::into_bytes)
     }
 
-    fn put(&self, key: &str, data: &[u8]) -> String {
+    fn put(&self, key: &str, data: &[u8], expires_at: SystemTime) -> String {
         let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         let mut stmt = conn
             .prepare_cached(
@@ -261,7 +260,7 @@ impl Floor for DjangoSqliteFloor {
             )
             .expect("prepare");
         let text = std::str::from_utf8(data).expect("Django session data is text");
-        stmt.execute((key, text, django_datetime(crate::live_until())))
+        stmt.execute((key, text, django_datetime(expires_at)))
             .expect("upsert");
         key.to_owned()
     }
@@ -299,7 +298,7 @@ impl Floor for MokaFloor {
         self.cache.get(key)
     }
 
-    fn put(&self, key: &str, data: &[u8]) -> String {
+    fn put(&self, key: &str, data: &[u8], _expires_at: SystemTime) -> String {
         self.cache.insert(key.to_owned(), data.to_vec());
         key.to_owned()
     }
@@ -311,7 +310,7 @@ impl Floor for MokaFloor {
 /// ```
 /// use session_benches::{CachedFloor, Floor, MokaFloor, SqliteFloor};
 /// let floor = CachedFloor::new(MokaFloor::new(10), SqliteFloor::in_memory());
-/// floor.put("abcdefgh", b"v");
+/// floor.put("abcdefgh", b"v", session_benches::live_until());
 /// assert!(floor.get("abcdefgh").is_some());
 /// ```
 #[derive(Debug)]
@@ -336,14 +335,14 @@ impl<C: Floor, S: Floor> Floor for CachedFloor<C, S> {
     fn get(&self, key: &str) -> Option<Vec<u8>> {
         self.cache.get(key).or_else(|| {
             let data = self.store.get(key)?;
-            self.cache.put(key, &data);
+            self.cache.put(key, &data, crate::live_until());
             Some(data)
         })
     }
 
-    fn put(&self, key: &str, data: &[u8]) -> String {
-        self.store.put(key, data);
-        self.cache.put(key, data)
+    fn put(&self, key: &str, data: &[u8], expires_at: SystemTime) -> String {
+        self.store.put(key, data, expires_at);
+        self.cache.put(key, data, expires_at)
     }
 }
 
@@ -355,7 +354,7 @@ impl<C: Floor, S: Floor> Floor for CachedFloor<C, S> {
 /// use session_benches::{FileFloor, Floor};
 /// let dir = tempfile::tempdir().unwrap();
 /// let floor = FileFloor::new(dir.path(), false);
-/// floor.put("abcdefgh", b"v");
+/// floor.put("abcdefgh", b"v", session_benches::live_until());
 /// assert_eq!(floor.get("abcdefgh").as_deref(), Some(&b"v"[..]));
 /// ```
 #[derive(Debug)]
@@ -384,7 +383,7 @@ impl Floor for FileFloor {
         fs::read(self.dir.join(key)).ok()
     }
 
-    fn put(&self, key: &str, data: &[u8]) -> String {
+    fn put(&self, key: &str, data: &[u8], _expires_at: SystemTime) -> String {
         let mut tmp = tempfile::NamedTempFile::new_in(&self.dir).expect("temp file");
         tmp.write_all(data).expect("write");
         if self.fsync {
@@ -407,7 +406,7 @@ impl Floor for FileFloor {
 /// ```
 /// use session_benches::{Floor, SignerFloor};
 /// let floor = SignerFloor::new("secret", "salt");
-/// let token = floor.put("", b"{}");
+/// let token = floor.put("", b"{}", session_benches::live_until());
 /// assert_eq!(floor.get(&token).as_deref(), Some(&b"{}"[..]));
 /// ```
 #[derive(Debug)]
@@ -435,7 +434,7 @@ impl Floor for SignerFloor {
             .ok()
     }
 
-    fn put(&self, _key: &str, data: &[u8]) -> String {
+    fn put(&self, _key: &str, data: &[u8], _expires_at: SystemTime) -> String {
         self.signer.sign(data, false)
     }
 }
@@ -446,7 +445,7 @@ impl Floor for SignerFloor {
 /// ```no_run
 /// use session_benches::{Floor, PgFloor};
 /// let floor = PgFloor::connect("host=127.0.0.1 user=postgres dbname=test", "session_bench");
-/// floor.put("abcdefgh", b"{}");
+/// floor.put("abcdefgh", b"{}", session_benches::live_until());
 /// ```
 pub struct PgFloor {
     conn: Mutex<(postgres::Client, postgres::Statement, postgres::Statement)>,
@@ -499,15 +498,43 @@ impl Floor for PgFloor {
             .map(|row| row.get(0))
     }
 
-    fn put(&self, key: &str, data: &[u8]) -> String {
+    fn put(&self, key: &str, data: &[u8], expires_at: SystemTime) -> String {
         let hash: [u8; 32] = Sha256::digest(key.as_bytes()).into();
         let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         let (client, _, put) = &mut *conn;
         client
-            .execute(&*put, &[&&hash[..], &data, &crate::live_until()])
+            .execute(&*put, &[&&hash[..], &data, &expires_at])
             .expect("upsert");
         key.to_owned()
     }
+}
+
+/// Inserts `count` sessions with fresh keys straight into the native PostgreSQL `table`
+/// in one transaction (the rows `PgStore::create` would write) and returns their keys.
+pub(crate) fn fill_postgres(
+    url: &str,
+    table: &str,
+    count: usize,
+    record: &session_core::Record,
+) -> Vec<String> {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    let mut tx = client.transaction().expect("begin");
+    let insert = tx
+        .prepare(&format!(
+            "INSERT INTO {table} (key_hash, data, expires_at) VALUES ($1, $2, $3)"
+        ))
+        .expect("prepare");
+    let keys = (0..count)
+        .map(|_| {
+            let key = session_core::key::generate();
+            let hash: [u8; 32] = Sha256::digest(key.as_bytes()).into();
+            tx.execute(&insert, &[&&hash[..], &record.data, &record.expires_at])
+                .expect("insert");
+            key
+        })
+        .collect();
+    tx.commit().expect("commit");
+    keys
 }
 
 /// `GET` and `SET … PX` on one Redis connection of its own, under the key the store uses
@@ -516,7 +543,7 @@ impl Floor for PgFloor {
 /// ```no_run
 /// use session_benches::{Floor, RedisFloor};
 /// let floor = RedisFloor::connect("redis://127.0.0.1:6379/", "session-bench:");
-/// floor.put("abcdefgh", b"{}");
+/// floor.put("abcdefgh", b"{}", session_benches::live_until());
 /// ```
 pub struct RedisFloor {
     conn: Mutex<redis::Connection>,
@@ -569,9 +596,9 @@ impl Floor for RedisFloor {
         redis::cmd("GET").arg(rkey).query(&mut *conn).expect("GET")
     }
 
-    fn put(&self, key: &str, data: &[u8]) -> String {
+    fn put(&self, key: &str, data: &[u8], expires_at: SystemTime) -> String {
         let rkey = self.key(key);
-        let ttl_ms = crate::live_until()
+        let ttl_ms = expires_at
             .duration_since(SystemTime::now())
             .unwrap_or_default()
             .as_millis() as u64;

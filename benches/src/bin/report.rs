@@ -221,7 +221,7 @@ fn ratio_chart(m: &Medians) -> Option<String> {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{height}\" \
          viewBox=\"0 0 {w} {height}\" font-family=\"sans-serif\" font-size=\"12\">\n\
          <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
-         <text x=\"{left}\" y=\"18\" font-size=\"14\" font-weight=\"bold\">Session layer ÷ raw engine floor (typical session, 10,000 live, one run)</text>\n\
+         <text x=\"{left}\" y=\"18\" font-size=\"14\" font-weight=\"bold\">Session layer ÷ raw engine floor (typical session, 10,000 live; both from the same run)</text>\n\
          <rect x=\"{left}\" y=\"30\" width=\"12\" height=\"10\" fill=\"#4c78a8\"/><text x=\"{lx1}\" y=\"39\">load</text>\n\
          <rect x=\"{lx2}\" y=\"30\" width=\"12\" height=\"10\" fill=\"#f58518\"/><text x=\"{lx3}\" y=\"39\">save</text>\n",
         w = left + width + 60.0,
@@ -232,10 +232,10 @@ fn ratio_chart(m: &Medians) -> Option<String> {
     let bottom = head + row_h * rows.len() as f64;
     let mut tick = 0.0;
     while tick <= x_max + 1e-9 {
-        let _ = write!(
+        let _ = writeln!(
             svg,
             "<line x1=\"{x}\" y1=\"{head}\" x2=\"{x}\" y2=\"{bottom}\" stroke=\"#ddd\"/>\
-             <text x=\"{x}\" y=\"{ty}\" text-anchor=\"middle\">{tick}×</text>\n",
+             <text x=\"{x}\" y=\"{ty}\" text-anchor=\"middle\">{tick}×</text>",
             x = x(tick),
             ty = bottom + 16.0,
         );
@@ -243,19 +243,19 @@ fn ratio_chart(m: &Medians) -> Option<String> {
     }
     for (i, (name, load, save)) in rows.iter().enumerate() {
         let y = head + row_h * i as f64;
-        let _ = write!(
+        let _ = writeln!(
             svg,
-            "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\">{name}</text>\n",
+            "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\">{name}</text>",
             lx = left - 8.0,
             ty = y + 20.0,
         );
         for (j, (value, color)) in [(load, "#4c78a8"), (save, "#f58518")].iter().enumerate() {
             let Some(r) = value else { continue };
             let by = y + 5.0 + 12.0 * j as f64;
-            let _ = write!(
+            let _ = writeln!(
                 svg,
                 "<rect x=\"{left}\" y=\"{by}\" width=\"{bw:.1}\" height=\"11\" fill=\"{color}\"/>\
-                 <text x=\"{tx:.1}\" y=\"{ty}\" font-size=\"10\">{r:.2}×</text>\n",
+                 <text x=\"{tx:.1}\" y=\"{ty}\" font-size=\"10\">{r:.2}×</text>",
                 bw = x(*r) - left,
                 tx = x(*r) + 3.0,
                 ty = by + 9.0,
