@@ -247,17 +247,9 @@ fn backends(c: &mut Criterion) {
     }
 }
 
-fn config() -> Criterion {
-    let (warm_up, measure, samples) = RunMode::from_env().timing();
-    Criterion::default()
-        .warm_up_time(warm_up)
-        .measurement_time(measure)
-        .sample_size(samples)
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = RunMode::from_env().criterion();
     targets = serde, cookie_codec, backends
 }
 criterion_main!(benches);

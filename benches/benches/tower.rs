@@ -114,17 +114,9 @@ fn tower(c: &mut Criterion) {
     group.finish();
 }
 
-fn config() -> Criterion {
-    let (warm_up, measure, samples) = RunMode::from_env().timing();
-    Criterion::default()
-        .warm_up_time(warm_up)
-        .measurement_time(measure)
-        .sample_size(samples)
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = RunMode::from_env().criterion();
     targets = tower
 }
 criterion_main!(benches);

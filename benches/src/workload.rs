@@ -239,6 +239,19 @@ impl RunMode {
         }
     }
 
+    /// A `Criterion` set to [`timing`](Self::timing): every bench target's config.
+    ///
+    /// ```
+    /// let _c = session_benches::RunMode::Smoke.criterion();
+    /// ```
+    pub fn criterion(self) -> criterion::Criterion {
+        let (warm_up, measure, samples) = self.timing();
+        criterion::Criterion::default()
+            .warm_up_time(warm_up)
+            .measurement_time(measure)
+            .sample_size(samples)
+    }
+
     /// Session sizes to bench at the smaller store size (the smoke run: typical only).
     ///
     /// ```
