@@ -160,11 +160,7 @@ impl CacheStore {
     /// and nothing live is overwritten (an expired entry counts as absent).
     fn insert_if_absent(&self, key: &str, value: Entry) -> bool {
         let _guard = self.locks.lock(key);
-        if self
-            .cache
-            .get(key)
-            .is_some_and(|e| e.is_live(SystemTime::now()))
-        {
+        if self.get_live(key).is_some() {
             return false;
         }
         self.cache.insert(key.to_owned(), value);
@@ -245,11 +241,10 @@ impl SessionStore for CacheStore {
         }
         self.check_fits(key.len(), record)?;
         let value = Entry::new(record);
-        let now = SystemTime::now();
         // Check-and-replace under the key's lock, which `delete` also takes: a session
         // deleted concurrently is never written back.
         let _guard = self.locks.lock(key);
-        if !self.cache.get(key).is_some_and(|old| old.is_live(now)) {
+        if self.get_live(key).is_none() {
             return Err(Error::Interrupted);
         }
         self.cache.insert(key.to_owned(), value);
