@@ -20,6 +20,7 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use sha2::{Digest, Sha256};
 
+use session_core::reserved::SESSION_EXPIRY;
 use session_core::{Error, Expiry, Record, Result};
 use session_signing::{SignError, Signer};
 
@@ -264,8 +265,7 @@ enum Peek<'a> {
 /// their structure (strings with escapes, nested brackets) without validating them; text
 /// that is not JSON fails the session's own decode and loads empty whatever this says.
 fn peek_expiry(json: &[u8]) -> Peek<'_> {
-    // session_core::reserved::SESSION_EXPIRY
-    const KEY: &[u8] = b"_session_expiry";
+    const KEY: &[u8] = SESSION_EXPIRY.as_bytes();
     let ws = |mut i: usize| {
         while json.get(i).is_some_and(u8::is_ascii_whitespace) {
             i += 1;
@@ -368,9 +368,10 @@ fn skip_string(json: &[u8], i: usize) -> Option<usize> {
 fn peek_expiry_slowly(payload: &[u8]) -> Option<serde_json::Value> {
     serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(payload)
         .ok()?
-        .remove("_session_expiry")
+        .remove(SESSION_EXPIRY)
 }
 
+/// Milliseconds since the epoch, 0 before it (an instant before 1970 is long expired).
 fn unix_millis(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
