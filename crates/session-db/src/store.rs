@@ -339,12 +339,7 @@ impl DbStore {
     /// which is what they are for.
     fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
         let readers = &self.inner.readers;
-        let writer = match self.inner.writer.try_lock() {
-            Ok(guard) => Some(guard),
-            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
-            Err(TryLockError::WouldBlock) => None,
-        };
-        if let Some(writer) = writer {
+        if let Some(writer) = try_lock(&self.inner.writer) {
             return f(&writer).map_err(|e| Error::backend(BACKEND, e));
         }
         if readers.is_empty() {
@@ -353,11 +348,7 @@ impl DbStore {
         let start = self.inner.next_reader.fetch_add(1, Ordering::Relaxed);
         let n = readers.len();
         let guard = (0..n)
-            .find_map(|i| match readers[(start + i) % n].try_lock() {
-                Ok(g) => Some(g),
-                Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
-                Err(TryLockError::WouldBlock) => None,
-            })
+            .find_map(|i| try_lock(&readers[(start + i) % n]))
             .unwrap_or_else(|| lock(&readers[start % n]));
         f(&guard).map_err(|e| Error::backend(BACKEND, e))
     }
@@ -376,6 +367,15 @@ impl DbStore {
 /// rolled back whatever that statement did, so the connection is still sound.
 fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The connection when no one else holds it (poisoning as in [`lock`]).
+fn try_lock(m: &Mutex<Connection>) -> Option<MutexGuard<'_, Connection>> {
+    match m.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
+    }
 }
 
 /// The stored data as bytes. A row whose data is not text or a blob (hand-edited or
