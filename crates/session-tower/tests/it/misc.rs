@@ -77,23 +77,7 @@ struct FlakySweeper {
     done: mpsc::UnboundedSender<Result<u64>>,
 }
 
-impl SessionStore for FlakySweeper {
-    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        self.inner.load(key)
-    }
-    fn create(&self, record: &Record) -> Result<String> {
-        self.inner.create(record)
-    }
-    fn save(&self, key: &str, record: &Record) -> Result<String> {
-        self.inner.save(key, record)
-    }
-    fn delete(&self, key: &str) -> Result<()> {
-        self.inner.delete(key)
-    }
-    fn exists(&self, key: &str) -> Result<bool> {
-        self.inner.exists(key)
-    }
-}
+session_core::forward_store!(FlakySweeper => inner);
 
 impl ClearExpired for FlakySweeper {
     fn clear_expired(&self) -> Result<u64> {
