@@ -438,6 +438,46 @@ pub fn check_session_cycle_key_client_side<S: SessionStore + 'static>(store: S) 
     cycle_saved_session(&manager);
 }
 
+/// Calling `save()` in a view to get a key (a Django idiom) marks the session modified, as
+/// Django's `create()` does: the response saves again and sends the new key, with
+/// `Vary: Cookie`, even for a session with no data.
+pub fn check_session_explicit_save_sends_cookie<S: SessionStore + 'static>(store: S) {
+    let (manager, _) = manager(store);
+    let mut session = manager.session(None);
+    session.save().expect("save");
+    assert!(session.is_modified(), "a save that creates marks the session modified");
+    match manager.finish(&mut session, 200, false).expect("finish") {
+        crate::CookieAction::Set {
+            value, vary_cookie, ..
+        } => {
+            assert_eq!(Some(value.as_str()), session.key());
+            assert!(vary_cookie);
+        }
+        other => panic!("a session saved in the view must set its cookie, got {other:?}"),
+    }
+    let mut again = manager.session(session.key());
+    again.load().expect("load");
+    assert!(again.key().is_some(), "the cookie sent names a live session");
+}
+
+/// A session saved in the view and deleted before the response (a concurrent logout) makes
+/// the response's save `Interrupted` (HTTP 400), never a new record.
+pub fn check_session_explicit_save_then_logout_is_interrupted<S: SessionStore + 'static>(
+    store: S,
+) {
+    let (manager, store) = manager(store);
+    let mut session = manager.session(None);
+    session.insert("a", 1).expect("insert");
+    session.save().expect("save");
+    let key = saved_key(&session);
+    store.delete(&key).expect("delete");
+    assert!(matches!(
+        manager.finish(&mut session, 200, false),
+        Err(Error::Interrupted)
+    ));
+    assert_eq!(store.load(&key).expect("load"), None, "resurrected");
+}
+
 /// A save after a concurrent logout is `Interrupted`, and the session stays gone.
 pub fn check_session_concurrent_logout_not_resurrected<S: SessionStore + 'static>(store: S) {
     let (manager, store) = manager(store);
@@ -614,7 +654,8 @@ macro_rules! conformance_tests {
             check_session_custom_expiry_round_trip,
             check_session_corrupt_data_loads_empty,
             check_session_cycle_key_client_side,
-            check_session_flush_client_side
+            check_session_flush_client_side,
+            check_session_explicit_save_sends_cookie
         ));
     };
     (@server $kind:ident $module:ident, $store:expr; [$($extra:ident),*] [$($clear:ident),*]) => {
@@ -642,7 +683,9 @@ macro_rules! conformance_tests {
             check_session_past_expiry_does_not_load,
             check_session_custom_expiry_round_trip,
             check_session_corrupt_data_loads_empty,
-            check_session_load_unknown_creates_nothing
+            check_session_load_unknown_creates_nothing,
+            check_session_explicit_save_sends_cookie,
+            check_session_explicit_save_then_logout_is_interrupted
         ));
     };
     (@emit $kind:ident $module:ident, $store:expr; [$($extra:ident),*] [$($clear:ident),*] ($($check:ident),*)) => {

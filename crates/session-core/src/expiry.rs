@@ -1,4 +1,11 @@
 //! When a session ends: Django's four expiry forms and how `_session_expiry` stores them.
+//!
+//! # The ceiling
+//! No session expires later than [`max_expiry`] (9999-12-31T23:59:59Z, the end of the last
+//! year Python's `datetime`, and so Django, can write). Every expiry computation in core,
+//! and every store and codec, saturates there instead of overflowing: an absurd stored
+//! value (`_session_expiry = 1e300`, a year-9999 date) gives a session that lives very
+//! long, never a panic or a session that is expired at once.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -92,11 +99,7 @@ impl Expiry {
                     .as_i64()
                     .or_else(|| n.as_f64().map(|f| f as i64))
                     .unwrap_or(i64::MAX);
-                match secs {
-                    0 => Expiry::BrowserClose,
-                    s if s < 0 => Expiry::At(UNIX_EPOCH),
-                    s => Expiry::Idle(Duration::from_secs(s as u64)),
-                }
+                Expiry::from_secs(secs)
             }
             Some(Value::String(s)) => match parse_iso(s) {
                 Some(t) => Expiry::At(t),
@@ -113,7 +116,8 @@ impl Expiry {
     }
 
     /// Seconds left from `modification` until the session expires, for a configured
-    /// `cookie_age`; zero once past (Django's `get_expiry_age`).
+    /// `cookie_age`; zero once past (Django's `get_expiry_age`). Never reaches past
+    /// [`max_expiry`].
     ///
     /// ```
     /// use std::time::{Duration, SystemTime};
@@ -128,13 +132,17 @@ impl Expiry {
         match *self {
             Expiry::Default | Expiry::BrowserClose => cookie_age,
             Expiry::Idle(d) if d.as_secs() == 0 => cookie_age,
-            Expiry::Idle(d) => Duration::from_secs(d.as_secs()),
-            Expiry::At(t) => t.duration_since(modification).unwrap_or(Duration::ZERO),
+            Expiry::Idle(d) => saturating_add(modification, Duration::from_secs(d.as_secs()))
+                .duration_since(modification)
+                .unwrap_or(Duration::ZERO),
+            Expiry::At(t) => clamp(t)
+                .duration_since(modification)
+                .unwrap_or(Duration::ZERO),
         }
     }
 
     /// The instant the session expires if saved at `modification` (Django's
-    /// `get_expiry_date`).
+    /// `get_expiry_date`), saturating at [`max_expiry`].
     ///
     /// ```
     /// use std::time::{Duration, SystemTime};
@@ -145,10 +153,8 @@ impl Expiry {
     /// ```
     pub fn date(&self, modification: SystemTime, cookie_age: Duration) -> SystemTime {
         match *self {
-            Expiry::At(t) => t,
-            _ => modification
-                .checked_add(self.age(modification, cookie_age))
-                .unwrap_or(modification),
+            Expiry::At(t) => clamp(t),
+            _ => saturating_add(modification, self.age(modification, cookie_age)),
         }
     }
 
@@ -171,6 +177,90 @@ impl Expiry {
             Expiry::At(_) => false,
         }
     }
+}
+
+impl Expiry {
+    /// Django's `set_expiry(int)`: `0` is [`Expiry::BrowserClose`], a positive number
+    /// [`Expiry::Idle`] of that many seconds, a negative one a session expired at once
+    /// (an instant in the past, as [`Expiry::from_value`] reads a stored negative number).
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use session_core::Expiry;
+    /// assert_eq!(Expiry::from_secs(0), Expiry::BrowserClose);
+    /// assert_eq!(Expiry::from_secs(60), Expiry::Idle(Duration::from_secs(60)));
+    /// assert_eq!(Expiry::from_secs(-1), Expiry::At(UNIX_EPOCH));
+    /// ```
+    pub fn from_secs(secs: i64) -> Expiry {
+        match secs {
+            0 => Expiry::BrowserClose,
+            s if s < 0 => Expiry::At(UNIX_EPOCH),
+            s => Expiry::Idle(Duration::from_secs(s.unsigned_abs())),
+        }
+    }
+}
+
+/// Django's `set_expiry(int)`; see [`Expiry::from_secs`].
+///
+/// ```
+/// assert_eq!(session_core::Expiry::from(0), session_core::Expiry::BrowserClose);
+/// ```
+impl From<i64> for Expiry {
+    fn from(secs: i64) -> Expiry {
+        Expiry::from_secs(secs)
+    }
+}
+
+/// Django's `set_expiry(datetime)`: at that instant ([`Expiry::At`]).
+///
+/// ```
+/// use std::time::UNIX_EPOCH;
+/// use session_core::Expiry;
+/// assert_eq!(Expiry::from(UNIX_EPOCH), Expiry::At(UNIX_EPOCH));
+/// ```
+impl From<SystemTime> for Expiry {
+    fn from(t: SystemTime) -> Expiry {
+        Expiry::At(t)
+    }
+}
+
+/// [`max_expiry`] as seconds since the Unix epoch: 9999-12-31T23:59:59Z.
+pub const MAX_UNIX_SECONDS: i64 = 253_402_300_799;
+
+/// The latest instant a session may expire at (see [the ceiling](self#the-ceiling)).
+///
+/// ```
+/// use session_core::expiry::{format_iso, max_expiry};
+/// assert_eq!(format_iso(max_expiry()), "9999-12-31T23:59:59+00:00");
+/// ```
+pub fn max_expiry() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(MAX_UNIX_SECONDS as u64)
+}
+
+/// `t`, or [`max_expiry`] when `t` is later.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use session_core::expiry::{clamp, max_expiry};
+/// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// assert_eq!(clamp(t), t);
+/// assert_eq!(clamp(max_expiry() + Duration::from_secs(1)), max_expiry());
+/// ```
+pub fn clamp(t: SystemTime) -> SystemTime {
+    t.min(max_expiry())
+}
+
+/// `t + d`, saturating at [`max_expiry`] (never a panic, whatever `d` is).
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use session_core::expiry::{max_expiry, saturating_add};
+/// let now = SystemTime::now();
+/// assert_eq!(saturating_add(now, Duration::from_secs(10)), now + Duration::from_secs(10));
+/// assert_eq!(saturating_add(now, Duration::MAX), max_expiry());
+/// ```
+pub fn saturating_add(t: SystemTime, d: Duration) -> SystemTime {
+    t.checked_add(d).map_or_else(max_expiry, clamp)
 }
 
 /// `int(time.time())` of an instant: whole seconds since the Unix epoch, truncated toward
@@ -222,16 +312,21 @@ fn to_utc(t: SystemTime) -> OffsetDateTime {
 }
 
 fn from_utc(dt: OffsetDateTime) -> SystemTime {
-    let nanos = dt.unix_timestamp_nanos();
-    if nanos >= 0 {
-        UNIX_EPOCH + Duration::from_nanos(nanos as u64)
+    // Whole seconds and the fraction apart: nanoseconds since 1970 overflow a `u64` from
+    // the year 2554 on.
+    let secs = dt.unix_timestamp();
+    let nanos = dt.nanosecond();
+    let whole = Duration::from_secs(secs.unsigned_abs());
+    if secs >= 0 {
+        UNIX_EPOCH + whole + Duration::from_nanos(u64::from(nanos))
     } else {
-        UNIX_EPOCH - Duration::from_nanos(nanos.unsigned_abs() as u64)
+        UNIX_EPOCH - whole + Duration::from_nanos(u64::from(nanos))
     }
 }
 
 /// Python's `datetime.isoformat()` of an aware UTC datetime:
-/// `2026-11-26T16:20:13.628050+00:00`, the fraction omitted when it is zero.
+/// `2026-11-26T16:20:13.628050+00:00`, the fraction omitted when it is zero. Instants past
+/// [`max_expiry`] are written as it.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -239,7 +334,7 @@ fn from_utc(dt: OffsetDateTime) -> SystemTime {
 /// assert_eq!(session_core::expiry::format_iso(t), "2023-11-14T22:13:20.000001+00:00");
 /// ```
 pub fn format_iso(t: SystemTime) -> String {
-    let dt = to_utc(t);
+    let dt = to_utc(clamp(t));
     let base = dt
         .format(format_description!(
             "[year]-[month]-[day]T[hour]:[minute]:[second]"
@@ -253,6 +348,7 @@ pub fn format_iso(t: SystemTime) -> String {
 
 /// Parses what Python's `datetime.fromisoformat` reads for session expiry: RFC 3339 with
 /// an offset, or a naive date-time taken as UTC (`T` or space between date and time).
+/// Every year from 1 to 9999 reads; instants past [`max_expiry`] read as it.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -265,7 +361,7 @@ pub fn format_iso(t: SystemTime) -> String {
 /// ```
 pub fn parse_iso(s: &str) -> Option<SystemTime> {
     if let Ok(dt) = OffsetDateTime::parse(s, &Rfc3339) {
-        return Some(from_utc(dt));
+        return Some(clamp(from_utc(dt)));
     }
     let naive = s.replacen(' ', "T", 1);
     let fmt = format_description!(
@@ -273,5 +369,5 @@ pub fn parse_iso(s: &str) -> Option<SystemTime> {
     );
     PrimitiveDateTime::parse(&naive, fmt)
         .ok()
-        .map(|dt| from_utc(dt.assume_offset(UtcOffset::UTC)))
+        .map(|dt| clamp(from_utc(dt.assume_offset(UtcOffset::UTC))))
 }

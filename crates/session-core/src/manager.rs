@@ -192,7 +192,7 @@ impl SessionManager {
             return Ok(CookieAction::Set {
                 value,
                 max_age,
-                expires: max_age.map(|age| SystemTime::now() + age),
+                expires: max_age.map(|age| crate::expiry::saturating_add(SystemTime::now(), age)),
                 vary_cookie: true,
             });
         }

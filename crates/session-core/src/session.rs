@@ -139,6 +139,25 @@ impl Session {
         self.modified = true;
     }
 
+    /// Clears the accessed and modified flags, keeping the data and the key: what Django
+    /// code does with `session.accessed = session.modified = False`. For tests, and for
+    /// frameworks that save at their own moment and want the response to save only later
+    /// changes.
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionManager};
+    /// let mut session = SessionManager::new(MemoryStore::new()).session(None);
+    /// session.insert("a", 1)?;
+    /// session.reset_flags();
+    /// assert!(!session.is_accessed() && !session.is_modified());
+    /// assert_eq!(session.get::<i32>("a")?, Some(1));
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn reset_flags(&mut self) {
+        self.accessed = false;
+        self.modified = false;
+    }
+
     /// Loads the session from its store now, without marking it accessed. Web integrations
     /// call it to do the store I/O off the async executor before a handler runs; everyone
     /// else can rely on the lazy load.
@@ -510,8 +529,9 @@ impl Session {
         Ok(())
     }
 
-    /// Writes the session to its store: creates it under a fresh key when it has none,
-    /// else updates it. [`Error::Interrupted`] when the session was deleted meanwhile.
+    /// Writes the session to its store: creates it under a fresh key when it has none
+    /// (and marks it modified, as Django's `create()` does, so the response sends the new
+    /// key), else updates it. [`Error::Interrupted`] when the session was deleted meanwhile.
     ///
     /// ```
     /// # use session_core::{Error, MemoryStore, SessionManager};
@@ -533,7 +553,13 @@ impl Session {
         let record = self.record(SystemTime::now())?;
         let store = self.manager.store();
         let key = match self.key.as_deref() {
-            None => store.create(&record)?,
+            None => {
+                let key = store.create(&record)?;
+                // Django's `create()`: a new key must reach the client, so the response
+                // saves again and sends the cookie.
+                self.modified = true;
+                key
+            }
             Some(key) => store.save(key, &record)?,
         };
         self.key = Some(key);
@@ -549,17 +575,24 @@ impl Session {
         Ok(Record::new(bytes, expires_at))
     }
 
-    /// Sets how long the session lives (Django's `set_expiry`). See [`Expiry`].
+    /// Sets how long the session lives (Django's `set_expiry`): an [`Expiry`], or what
+    /// Django's `set_expiry` takes — whole seconds as an `i64` (`0`: browser close,
+    /// negative: expired at once) or a [`SystemTime`]. See [`Expiry`].
     ///
     /// ```
+    /// # use std::time::Duration;
     /// # use session_core::{Expiry, MemoryStore, SessionManager};
     /// let mut session = SessionManager::new(MemoryStore::new()).session(None);
     /// session.set_expiry(Expiry::BrowserClose)?;
     /// assert!(session.expire_at_browser_close()?);
+    /// session.set_expiry(300)?;
+    /// assert_eq!(session.expiry_age()?, Duration::from_secs(300));
+    /// session.set_expiry(-1)?; // Django: expired at once
+    /// assert_eq!(session.expiry_age()?, Duration::ZERO);
     /// # Ok::<(), session_core::Error>(())
     /// ```
-    pub fn set_expiry(&mut self, expiry: Expiry) -> Result<()> {
-        match expiry.to_value() {
+    pub fn set_expiry(&mut self, expiry: impl Into<Expiry>) -> Result<()> {
+        match expiry.into().to_value() {
             Some(value) => self.put(reserved::SESSION_EXPIRY.to_owned(), value),
             None => self.take(reserved::SESSION_EXPIRY).map(|_| ()),
         }

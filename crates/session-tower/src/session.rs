@@ -101,6 +101,24 @@ impl Session {
         self.handle.memory(|s| s.mark_modified()).await
     }
 
+    /// Clears the accessed and modified flags, keeping the data and the key (Django's
+    /// `session.accessed = session.modified = False`); see
+    /// [`session_core::Session::reset_flags`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), session_core::Error> {
+    /// # let manager = session_core::SessionManager::new(session_core::MemoryStore::new());
+    /// # let session = session_tower::Session::from_core(manager.session(None));
+    /// session.insert("a", 1).await?;
+    /// session.reset_flags().await;
+    /// assert!(!session.is_modified().await);
+    /// # Ok(()) }
+    /// ```
+    pub async fn reset_flags(&self) {
+        self.handle.memory(|s| s.reset_flags()).await
+    }
+
     /// The value under `key`, converted to `T`; `None` when absent, [`Error::Deserialize`] when
     /// it has another shape.
     ///
@@ -380,7 +398,8 @@ impl Session {
         self.handle.store(|s| s.save()).await
     }
 
-    /// Sets how long the session lives (Django's `set_expiry`).
+    /// Sets how long the session lives (Django's `set_expiry`): an [`Expiry`], whole seconds
+    /// (`0`: browser close, negative: expired at once) or a [`SystemTime`].
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -391,7 +410,8 @@ impl Session {
     /// assert!(session.expire_at_browser_close().await?);
     /// # Ok(()) }
     /// ```
-    pub async fn set_expiry(&self, expiry: Expiry) -> Result<()> {
+    pub async fn set_expiry(&self, expiry: impl Into<Expiry>) -> Result<()> {
+        let expiry = expiry.into();
         self.handle.memory(|s| s.set_expiry(expiry)).await
     }
 
