@@ -162,3 +162,148 @@ fn set_expiry_default_when_absent_is_not_a_change() {
     s.set_expiry(Expiry::BrowserClose).unwrap();
     assert!(s.is_modified());
 }
+
+// ---- the ceiling: absurd stored values never panic, never expire at once ----------------
+
+use proptest::prelude::*;
+use session_core::CookieAction;
+use session_core::expiry::{MAX_UNIX_SECONDS, max_expiry};
+
+/// What a Django site sharing the store (or anyone holding the secret) can write.
+fn absurd_values() -> Vec<serde_json::Value> {
+    vec![
+        json!(i64::MAX),
+        json!(9.2e18),
+        json!(1e300),
+        json!(u64::MAX),
+        json!(f64::MAX),
+        json!("9999-12-31T23:59:59.999999+00:00"),
+        json!("9999-12-31T23:59:59-05:00"),
+        json!("2555-01-01T00:00:00+00:00"),
+    ]
+}
+
+#[test]
+fn finish_saturates_absurd_expiry_at_the_ceiling() {
+    for value in absurd_values() {
+        let manager = SessionManager::new(MemoryStore::new());
+        let mut s = manager.session(None);
+        s.reserved()
+            .insert(reserved::SESSION_EXPIRY, value.clone())
+            .unwrap();
+        let action = manager
+            .finish(&mut s, 200, false)
+            .unwrap_or_else(|e| panic!("{value}: {e}"));
+        let CookieAction::Set {
+            max_age, expires, ..
+        } = action
+        else {
+            panic!("{value}: no cookie set");
+        };
+        let expires = expires.unwrap();
+        assert!(expires <= max_expiry(), "{value}");
+        assert!(
+            expires > SystemTime::now() + Duration::from_secs(365 * 86_400 * 500),
+            "{value}: a far expiry must not turn into an early one"
+        );
+        assert!(
+            max_age.unwrap().as_secs() <= MAX_UNIX_SECONDS as u64,
+            "{value}"
+        );
+        // and it loads back: the record is live
+        let key = s.key().unwrap().to_owned();
+        assert!(
+            manager
+                .session(Some(&key))
+                .contains_key(reserved::SESSION_EXPIRY)
+                .unwrap()
+        );
+    }
+}
+
+#[test]
+fn iso_dates_after_2554_do_not_wrap() {
+    let t = parse_iso("2555-01-01T00:00:00+00:00").unwrap();
+    assert!(t > parse_iso("2554-12-31T00:00:00+00:00").unwrap());
+    assert_eq!(format_iso(t), "2555-01-01T00:00:00+00:00");
+    assert_eq!(
+        parse_iso("9999-12-31T23:59:59.999999+00:00"),
+        Some(max_expiry())
+    );
+    assert_eq!(
+        Expiry::from_value(Some(&json!("3000-06-01T12:00:00+00:00"))).date(SystemTime::now(), AGE),
+        parse_iso("3000-06-01T12:00:00+00:00").unwrap()
+    );
+}
+
+#[test]
+fn negative_seconds_expire_at_once_like_django() {
+    let manager = SessionManager::new(MemoryStore::new());
+    let mut s = manager.session(None);
+    s.insert("a", 1).unwrap();
+    s.set_expiry(-1).unwrap();
+    assert!(s.is_modified());
+    assert_eq!(s.expiry_age().unwrap(), Duration::ZERO);
+    assert!(s.expiry_date().unwrap() <= SystemTime::now());
+    let CookieAction::Set { max_age, .. } = manager.finish(&mut s, 200, false).unwrap() else {
+        panic!("expected a cookie");
+    };
+    assert_eq!(
+        max_age,
+        Some(Duration::ZERO),
+        "the browser drops it at once"
+    );
+    let key = s.key().unwrap().to_owned();
+    assert!(
+        manager.session(Some(&key)).is_empty().unwrap(),
+        "never loads"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn any_integer_expiry_saturates(secs in any::<i64>()) {
+        let now = SystemTime::now();
+        let expiry = Expiry::from_value(Some(&json!(secs)));
+        let date = expiry.date(now, AGE);
+        let age = expiry.age(now, AGE);
+        prop_assert!(date <= max_expiry());
+        if secs > 0 {
+            prop_assert!(date > now);
+            prop_assert!(age > Duration::ZERO);
+        }
+        if secs < 0 {
+            prop_assert!(date < now);
+        }
+    }
+
+    #[test]
+    fn any_float_expiry_saturates(secs in any::<f64>()) {
+        let now = SystemTime::now();
+        let value = serde_json::Number::from_f64(secs).map(serde_json::Value::Number);
+        let expiry = Expiry::from_value(value.as_ref());
+        prop_assert!(expiry.date(now, AGE) <= max_expiry());
+        let _ = expiry.age(now, AGE);
+    }
+
+    #[test]
+    fn iso_round_trips_for_every_year(
+        year in 1i32..=9999,
+        month in 1u8..=12,
+        day in 1u8..=28,
+        hour in 0u8..24,
+        minute in 0u8..60,
+        second in 0u8..60,
+        micros in 0u32..1_000_000,
+    ) {
+        let text = if micros == 0 {
+            format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}+00:00")
+        } else {
+            format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{micros:06}+00:00")
+        };
+        let t = parse_iso(&text).expect("every year Python writes reads");
+        prop_assert_eq!(format_iso(t), text);
+    }
+}
