@@ -619,29 +619,41 @@ pub fn store_from_env<S>(var: &str, make: impl FnOnce(String) -> S) -> Option<S>
 /// takes an expression of type `Option<S>`; `None` makes each test say it is skipped (for
 /// configurations that need a server, see [`store_from_env`]).
 ///
+/// Attributes written before `$module` are put on every generated test. A configuration
+/// that needs a server can so be reported as *ignored* rather than passed when the server
+/// is absent, e.g. `#[cfg_attr(not(my_server_tests), ignore = "set MY_SERVER_URL to run")]`
+/// with a build script that sets `cfg(my_server_tests)` when `MY_SERVER_URL` is set (this
+/// workspace's backend crates do so for `SESSION_TEST_POSTGRES_URL` and
+/// `SESSION_TEST_REDIS_URL`).
+///
 /// ```
 /// session_core::conformance_tests!(memory_store, session_core::MemoryStore::new(), clear_expired);
 /// session_core::conformance_tests!(
 ///     needs_a_server,
 ///     optional session_core::conformance::store_from_env("NO_SUCH_VAR", |_| session_core::MemoryStore::new())
 /// );
+/// session_core::conformance_tests!(
+///     #[ignore = "needs a server: run with --ignored"]
+///     reported_as_ignored,
+///     optional session_core::conformance::store_from_env("NO_SUCH_VAR", |_| session_core::MemoryStore::new())
+/// );
 /// ```
 #[macro_export]
 macro_rules! conformance_tests {
-    (@flags $kind:ident $module:ident, $store:expr;) => {
-        $crate::conformance_tests!(@server $kind $module, $store; [check_binary_payload] []);
+    (@flags $kind:ident $attrs:tt $module:ident, $store:expr;) => {
+        $crate::conformance_tests!(@server $kind $attrs $module, $store; [check_binary_payload] []);
     };
-    (@flags $kind:ident $module:ident, $store:expr; clear_expired) => {
-        $crate::conformance_tests!(@server $kind $module, $store; [check_binary_payload] [check_clear_expired]);
+    (@flags $kind:ident $attrs:tt $module:ident, $store:expr; clear_expired) => {
+        $crate::conformance_tests!(@server $kind $attrs $module, $store; [check_binary_payload] [check_clear_expired]);
     };
-    (@flags $kind:ident $module:ident, $store:expr; text_only) => {
-        $crate::conformance_tests!(@server $kind $module, $store; [] []);
+    (@flags $kind:ident $attrs:tt $module:ident, $store:expr; text_only) => {
+        $crate::conformance_tests!(@server $kind $attrs $module, $store; [] []);
     };
-    (@flags $kind:ident $module:ident, $store:expr; clear_expired, text_only) => {
-        $crate::conformance_tests!(@server $kind $module, $store; [] [check_clear_expired]);
+    (@flags $kind:ident $attrs:tt $module:ident, $store:expr; clear_expired, text_only) => {
+        $crate::conformance_tests!(@server $kind $attrs $module, $store; [] [check_clear_expired]);
     };
-    (@flags $kind:ident $module:ident, $store:expr; client_side) => {
-        $crate::conformance_tests!(@emit $kind $module, $store; [] [] (
+    (@flags $kind:ident $attrs:tt $module:ident, $store:expr; client_side) => {
+        $crate::conformance_tests!(@emit $kind $attrs $module, $store; [] [] (
             check_load_unknown_is_none,
             check_create_then_load_client_side,
             check_binary_payload,
@@ -658,8 +670,8 @@ macro_rules! conformance_tests {
             check_session_explicit_save_sends_cookie
         ));
     };
-    (@server $kind:ident $module:ident, $store:expr; [$($extra:ident),*] [$($clear:ident),*]) => {
-        $crate::conformance_tests!(@emit $kind $module, $store; [$($extra),*] [$($clear),*] (
+    (@server $kind:ident $attrs:tt $module:ident, $store:expr; [$($extra:ident),*] [$($clear:ident),*]) => {
+        $crate::conformance_tests!(@emit $kind $attrs $module, $store; [$($extra),*] [$($clear),*] (
             check_load_unknown_is_none,
             check_load_creates_nothing,
             check_create_then_load,
@@ -688,20 +700,27 @@ macro_rules! conformance_tests {
             check_session_explicit_save_then_logout_is_interrupted
         ));
     };
-    (@emit $kind:ident $module:ident, $store:expr; [$($extra:ident),*] [$($clear:ident),*] ($($check:ident),*)) => {
+    (@emit $kind:ident $attrs:tt $module:ident, $store:expr; [$($extra:ident),*] [$($clear:ident),*] ($($check:ident),*)) => {
         #[allow(unused_imports)]
         mod $module {
             use super::*;
-            $(#[test] fn $check() { $crate::__conformance_run!($kind, $store, $check) })*
-            $(#[test] fn $extra() { $crate::__conformance_run!($kind, $store, $extra) })*
-            $(#[test] fn $clear() { $crate::__conformance_run!($kind, $store, $clear) })*
+            $($crate::conformance_tests!(@test $kind $attrs $check, $store);)*
+            $($crate::conformance_tests!(@test $kind $attrs $extra, $store);)*
+            $($crate::conformance_tests!(@test $kind $attrs $clear, $store);)*
         }
     };
-    ($module:ident, optional $store:expr $(, $flag:ident)*) => {
-        $crate::conformance_tests!(@flags optional $module, $store; $($flag),*);
+    (@test $kind:ident [$(#[$meta:meta])*] $check:ident, $store:expr) => {
+        $(#[$meta])*
+        #[test]
+        fn $check() {
+            $crate::__conformance_run!($kind, $store, $check)
+        }
     };
-    ($module:ident, $store:expr $(, $flag:ident)*) => {
-        $crate::conformance_tests!(@flags plain $module, $store; $($flag),*);
+    ($(#[$meta:meta])* $module:ident, optional $store:expr $(, $flag:ident)*) => {
+        $crate::conformance_tests!(@flags optional [$(#[$meta])*] $module, $store; $($flag),*);
+    };
+    ($(#[$meta:meta])* $module:ident, $store:expr $(, $flag:ident)*) => {
+        $crate::conformance_tests!(@flags plain [$(#[$meta])*] $module, $store; $($flag),*);
     };
 }
 

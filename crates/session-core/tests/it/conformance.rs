@@ -21,3 +21,20 @@ session_core::conformance_tests!(
         MemoryStore::new()
     })
 );
+
+// Attributes before the module name go on every generated test: `cfg(any())` removes the
+// tests, so this store expression, which names nothing, is never compiled. Without the
+// pass-through it would not compile.
+session_core::conformance_tests!(
+    #[cfg(all())]
+    #[cfg(any())]
+    attributes_reach_every_test,
+    no_such_store(),
+    clear_expired
+);
+session_core::conformance_tests!(
+    #[cfg(any())]
+    attributes_reach_every_optional_test,
+    optional no_such_store(),
+    client_side
+);
