@@ -160,8 +160,10 @@ impl DbConfig {
         Ok(self)
     }
 
-    /// How long an operation waits for a lock held by another connection or process
-    /// before failing with a `database is locked` backend error (default 5 s).
+    /// The longest an operation waits, in all, before failing with a backend error whose
+    /// source is a [`LockTimeout`](crate::LockTimeout) (default 5 s): for its connection
+    /// while other requests use it, and for SQLite's write lock while another process
+    /// holds it. No request waits longer, however many queue up.
     ///
     /// ```
     /// # use std::time::Duration;

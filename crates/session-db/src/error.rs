@@ -90,3 +90,39 @@ pub enum SchemaError {
         mode: &'static str,
     },
 }
+
+/// An SQLite operation could not get the database within the busy timeout
+/// ([`DbConfig::with_busy_timeout`](crate::DbConfig::with_busy_timeout)): another
+/// process held its write lock, or other requests of this process kept the connection
+/// busy, for that long. The wait for the connection and SQLite's own wait for the lock
+/// share the one timeout, so no operation waits longer. When SQLite itself gave up, its
+/// `database is locked` error is the source.
+///
+/// ```
+/// use std::time::Duration;
+/// use session_core::{Record, SessionStore};
+///
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("s.db");
+/// let store = session_db::DbConfig::native()
+///     .with_busy_timeout(Duration::from_millis(20))
+///     .open(&path)?;
+/// let other = rusqlite::Connection::open(&path)?; // another process, say
+/// other.execute_batch("BEGIN IMMEDIATE")?;
+/// let err = store.create(&Record::new(vec![], std::time::SystemTime::now())).unwrap_err();
+/// let timeout = std::error::Error::source(&err)
+///     .and_then(|e| e.downcast_ref::<session_db::LockTimeout>())
+///     .expect("a LockTimeout");
+/// assert_eq!(timeout.timeout, Duration::from_millis(20));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[error("timed out after {timeout:?} waiting for the session database's lock")]
+pub struct LockTimeout {
+    /// The busy timeout that ran out.
+    pub timeout: std::time::Duration,
+    /// SQLite's error when SQLite gave up waiting; `None` when the connection stayed busy
+    /// with other operations of this store for the whole timeout.
+    #[source]
+    pub source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}

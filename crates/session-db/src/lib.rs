@@ -12,7 +12,7 @@ mod store;
 #[cfg(feature = "postgres")]
 pub use config::PgConfig;
 pub use config::{DEFAULT_MMAP_SIZE, DbConfig, Mode, Synchronous};
-pub use error::{InvalidTableName, OpenError, SchemaError};
+pub use error::{InvalidTableName, LockTimeout, OpenError, SchemaError};
 #[cfg(feature = "postgres")]
 pub use postgres::PgStore;
 pub use schema::SCHEMA_VERSION;

@@ -1,10 +1,11 @@
 //! [`DbStore`]: sessions in SQLite.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
+use parking_lot::{Mutex, MutexGuard};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, OptionalExtension};
 use session_core::{
@@ -13,15 +14,18 @@ use session_core::{
 };
 
 use crate::schema::{self, DataParam, InstantParam, KeyParam, Sql};
-use crate::{DbConfig, DjangoCodec, Mode, OpenError};
+use crate::{DbConfig, DjangoCodec, LockTimeout, Mode, OpenError};
 
 const BACKEND: &str = "sqlite";
 
 /// Sessions in an SQLite database: Django's `db` backend.
 ///
 /// - **Files** run in WAL mode with one writer connection and a few reader connections
-///   (see [`DbConfig::with_readers`]), so `load`s proceed while a `save` writes; other
-///   processes on the same file wait up to the busy timeout for a lock.
+///   (see [`DbConfig::with_readers`]), so `load`s proceed while a `save` writes.
+/// - **Bounded waits**: an operation waits at most the busy timeout
+///   ([`DbConfig::with_busy_timeout`]) in all — for its connection, which other requests
+///   may be using, and for SQLite's write lock, which another process may hold — then
+///   fails with [`Error::Backend`] whose source is a [`LockTimeout`].
 /// - **In memory** ([`in_memory`](DbStore::in_memory)) one connection serves everything:
 ///   nothing survives the process.
 /// - **Native layout** (default): the key is stored as its SHA-256, so a leaked database
@@ -52,6 +56,7 @@ struct Inner {
     table: String,
     path: PathBuf,
     batch_size: usize,
+    busy_timeout: Duration,
     sql: Sql,
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
@@ -160,6 +165,7 @@ impl DbConfig {
                 table: self.table.clone(),
                 path,
                 batch_size: self.batch_size,
+                busy_timeout: self.busy_timeout,
                 sql: Sql::new(self.mode, &self.table),
                 writer: Mutex::new(writer),
                 readers,
@@ -327,7 +333,68 @@ impl DbStore {
     }
 
     fn with_writer<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
-        f(&lock(&self.inner.writer)).map_err(|e| Error::backend(BACKEND, e))
+        let deadline = self.deadline();
+        let writer = self.acquire(&self.inner.writer, deadline)?;
+        self.run(&writer, deadline, f)
+    }
+
+    /// When the operation starting now must have given up (`None`: a timeout too long to
+    /// count, i.e. no limit).
+    fn deadline(&self) -> Option<Instant> {
+        Instant::now().checked_add(self.inner.busy_timeout)
+    }
+
+    /// The connection, once the operation holding it lets go: waits until `deadline` at most.
+    fn acquire<'a>(
+        &self,
+        conn: &'a Mutex<Connection>,
+        deadline: Option<Instant>,
+    ) -> Result<MutexGuard<'a, Connection>> {
+        match deadline {
+            Some(deadline) => conn
+                .try_lock_until(deadline)
+                .ok_or_else(|| self.timed_out(None)),
+            None => Ok(conn.lock()),
+        }
+    }
+
+    /// Runs `f` on `conn`, SQLite waiting for a lock only for the time left until `deadline`.
+    fn run<T>(
+        &self,
+        conn: &Connection,
+        deadline: Option<Instant>,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        self.bound_wait(conn, deadline)?;
+        f(conn).map_err(|e| self.db_error(e))
+    }
+
+    /// Sets SQLite's busy timeout to the time left until `deadline`.
+    fn bound_wait(&self, conn: &Connection, deadline: Option<Instant>) -> Result<()> {
+        let left = deadline.map_or(self.inner.busy_timeout, |d| {
+            d.saturating_duration_since(Instant::now())
+        });
+        conn.busy_timeout(left)
+            .map_err(|e| Error::backend(BACKEND, e))
+    }
+
+    /// An engine error as a backend error; SQLite giving up on a lock is a [`LockTimeout`].
+    fn db_error(&self, e: rusqlite::Error) -> Error {
+        if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy) {
+            self.timed_out(Some(Box::new(e)))
+        } else {
+            Error::backend(BACKEND, e)
+        }
+    }
+
+    fn timed_out(&self, source: Option<session_core::BoxError>) -> Error {
+        Error::backend(
+            BACKEND,
+            LockTimeout {
+                timeout: self.inner.busy_timeout,
+                source,
+            },
+        )
     }
 
     /// Runs a read on the writer when it is free, else on a free reader connection.
@@ -339,18 +406,21 @@ impl DbStore {
     /// which is what they are for.
     fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
         let readers = &self.inner.readers;
-        if let Some(writer) = try_lock(&self.inner.writer) {
-            return f(&writer).map_err(|e| Error::backend(BACKEND, e));
+        let deadline = self.deadline();
+        if let Some(writer) = self.inner.writer.try_lock() {
+            return self.run(&writer, deadline, f);
         }
         if readers.is_empty() {
-            return self.with_writer(f);
+            let writer = self.acquire(&self.inner.writer, deadline)?;
+            return self.run(&writer, deadline, f);
         }
         let start = self.inner.next_reader.fetch_add(1, Ordering::Relaxed);
         let n = readers.len();
-        let guard = (0..n)
-            .find_map(|i| try_lock(&readers[(start + i) % n]))
-            .unwrap_or_else(|| lock(&readers[start % n]));
-        f(&guard).map_err(|e| Error::backend(BACKEND, e))
+        let guard = match (0..n).find_map(|i| readers[(start + i) % n].try_lock()) {
+            Some(guard) => guard,
+            None => self.acquire(&readers[start % n], deadline)?,
+        };
+        self.run(&guard, deadline, f)
     }
 
     fn data_param<'a>(&self, data: &'a [u8]) -> Result<DataParam<'a>> {
@@ -360,21 +430,6 @@ impl DbStore {
                 .map(DataParam::Text)
                 .map_err(|e| Error::Serialize(Box::new(e))),
         }
-    }
-}
-
-/// A poisoned lock only means a panic elsewhere while a statement ran; SQLite itself
-/// rolled back whatever that statement did, so the connection is still sound.
-fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The connection when no one else holds it (poisoning as in [`lock`]).
-fn try_lock(m: &Mutex<Connection>) -> Option<MutexGuard<'_, Connection>> {
-    match m.try_lock() {
-        Ok(guard) => Some(guard),
-        Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
-        Err(TryLockError::WouldBlock) => None,
     }
 }
 
@@ -413,10 +468,12 @@ impl SessionStore for DbStore {
     fn create(&self, record: &Record) -> Result<String> {
         let data = self.data_param(&record.data)?;
         let expires = InstantParam::new(self.inner.mode, record.expires_at);
-        let conn = lock(&self.inner.writer);
+        let deadline = self.deadline();
+        let conn = self.acquire(&self.inner.writer, deadline)?;
+        self.bound_wait(&conn, deadline)?;
         let mut stmt = conn
             .prepare_cached(&self.inner.sql.insert)
-            .map_err(|e| Error::backend(BACKEND, e))?;
+            .map_err(|e| self.db_error(e))?;
         for _ in 0..CREATE_ATTEMPTS {
             let key = key::generate();
             let k = KeyParam::new(self.inner.mode, &key).ok_or(Error::InvalidKey)?;
@@ -425,7 +482,7 @@ impl SessionStore for DbStore {
                 Err(e) if is_duplicate(&e) => {
                     tracing::warn!(key = %key_prefix(&key), "generated session key already existed; retrying");
                 }
-                Err(e) => return Err(Error::backend(BACKEND, e)),
+                Err(e) => return Err(self.db_error(e)),
             }
         }
         Err(Error::KeyExists)
@@ -498,9 +555,9 @@ mod tests {
             let path = dir.path().join(format!("{i}.sqlite3"));
             let store = DbConfig::native().with_mmap_size(size).open(&path).unwrap();
             let expected = i64::try_from(size).unwrap();
-            assert_eq!(mmap_of(&lock(&store.inner.writer)), expected);
+            assert_eq!(mmap_of(&store.inner.writer.lock()), expected);
             for reader in &store.inner.readers {
-                assert_eq!(mmap_of(&lock(reader)), expected);
+                assert_eq!(mmap_of(&reader.lock()), expected);
             }
         }
     }

@@ -332,3 +332,136 @@ fn memory_path_is_in_memory() {
     assert!(store.exists(&key).unwrap());
     assert!(format!("{store:?}").contains("DbStore"));
 }
+
+/// The environment variable that makes [`write_lock_holder_child`] the other process.
+const HOLD_LOCK_ENV: &str = "SESSION_DB_TEST_HOLD_WRITE_LOCK";
+/// How long the child holds the lock unless the parent lets go first: twenty times the busy
+/// timeout of the saves that run into it, but less than the time they would take one
+/// after the other.
+const HOLD_AT_MOST: Duration = Duration::from_secs(2);
+/// The busy timeout of the saves in [`waits_for_a_lock_held_by_another_process_are_bounded`].
+const BUSY_TIMEOUT: Duration = Duration::from_millis(100);
+/// How many saves run into the lock at once: waiting their turns of [`BUSY_TIMEOUT`] one
+/// after the other, most would outlast [`HOLD_AT_MOST`].
+const SAVES: usize = 40;
+/// What the child prints once it holds the lock.
+const LOCKED: &str = "child-holds-the-write-lock";
+
+/// Not a test of its own: the other process of
+/// [`waits_for_a_lock_held_by_another_process_are_bounded`], which runs this test binary
+/// again with [`HOLD_LOCK_ENV`] set to a database file. It then takes SQLite's write lock
+/// on that file (`BEGIN IMMEDIATE`), says [`LOCKED`] on stdout, and holds the lock until its
+/// stdin closes or [`HOLD_AT_MOST`] has passed. Without the variable it does nothing.
+#[test]
+fn write_lock_holder_child() {
+    let Some(path) = std::env::var_os(HOLD_LOCK_ENV) else {
+        return;
+    };
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    println!("{LOCKED}");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+        let _ = tx.send(());
+    });
+    let _ = rx.recv_timeout(HOLD_AT_MOST);
+    conn.execute_batch("ROLLBACK").unwrap();
+}
+
+/// A child process holding a database's write lock; killed if the test fails first.
+struct LockHolder(std::process::Child);
+
+impl LockHolder {
+    fn start(path: &std::path::Path) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "sqlite::write_lock_holder_child", "--nocapture"])
+            .args(["--test-threads", "1", "-q"])
+            .env(HOLD_LOCK_ENV, path)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start the lock-holding process");
+        let stdout = child.stdout.take().unwrap();
+        let (locked, is_locked) = std::sync::mpsc::channel();
+        // reads the child's output to its end, so the child never writes into a closed pipe
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if line.contains(LOCKED) {
+                    let _ = locked.send(());
+                }
+            }
+        });
+        let holder = LockHolder(child);
+        is_locked
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the child process never took the lock");
+        holder
+    }
+
+    /// Lets go of the lock and waits for the child to end.
+    fn release(mut self) {
+        drop(self.0.stdin.take());
+        assert!(self.0.wait().unwrap().success(), "the lock holder failed");
+    }
+}
+
+impl Drop for LockHolder {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Another process holds the write lock for [`HOLD_AT_MOST`]. Every one of many concurrent
+/// saves must give up within the busy timeout — waiting for the connection (busy with the
+/// other saves) counts too — and fail with a `LockTimeout`, not queue up behind each other
+/// and succeed once the lock is gone. Once every save has returned the lock is released;
+/// then saves work again.
+#[test]
+fn waits_for_a_lock_held_by_another_process_are_bounded() {
+    let db = TempDb::new(DbConfig::native());
+    let store = DbConfig::native()
+        .with_busy_timeout(BUSY_TIMEOUT)
+        .open(db.path())
+        .unwrap();
+    let keys: Vec<String> = (0..SAVES)
+        .map(|_| store.create(&live(b"0")).unwrap())
+        .collect();
+    let holder = LockHolder::start(&db.path());
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let saves: Vec<_> = keys
+            .iter()
+            .map(|key| scope.spawn(|| store.save(key, &live(b"1"))))
+            .collect();
+        saves.into_iter().map(|s| s.join().unwrap()).collect()
+    });
+    // every save must have given up while the lock was held
+    for result in results {
+        let err = result.expect_err("a save succeeded while another process held the lock");
+        assert!(
+            matches!(
+                err,
+                Error::Backend {
+                    backend: "sqlite",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let timeout = std::error::Error::source(&err)
+            .and_then(|e| e.downcast_ref::<session_db::LockTimeout>())
+            .unwrap_or_else(|| panic!("not a LockTimeout: {}", chain(&err)));
+        assert_eq!(timeout.timeout, BUSY_TIMEOUT);
+        assert!(chain(&err).contains("timed out"), "{}", chain(&err));
+    }
+    holder.release();
+    for key in &keys {
+        assert_eq!(store.save(key, &live(b"2")).unwrap(), *key);
+        assert_eq!(store.load(key).unwrap().as_deref(), Some(&b"2"[..]));
+    }
+}
