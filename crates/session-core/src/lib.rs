@@ -10,6 +10,7 @@ pub mod key;
 mod manager;
 mod serializer;
 mod session;
+pub mod step;
 mod store;
 
 #[cfg(feature = "conformance")]
@@ -19,9 +20,10 @@ pub use config::{SameSite, SessionConfig};
 pub use data::{SessionData, reserved};
 pub use error::{BoxError, Error, Result};
 pub use expiry::Expiry;
-pub use manager::{CookieAction, MAX_COOKIE_VALUE_LEN, SessionManager, http_date};
+pub use manager::{CookieAction, MAX_COOKIE_VALUE_LEN, ResponsePlan, SessionManager, http_date};
 pub use serializer::{DjangoJson, Json, MAX_JSON_DEPTH, MessagePack, Serializer};
 pub use session::{Reserved, Session, TEST_COOKIE_NAME, TEST_COOKIE_VALUE};
+pub use step::{Outcome, StoreOp};
 pub use store::{CREATE_ATTEMPTS, ClearExpired, MemoryStore, Record, SessionStore};
 
 /// The first 8 characters of a session key, for logs: enough to correlate, useless as a

@@ -176,29 +176,41 @@ impl SessionManager {
         status: u16,
         had_cookie: bool,
     ) -> Result<CookieAction> {
-        let config = self.config();
+        let plan = self.plan(session, status, had_cookie);
+        plan.begin(session);
+        session.perform_pending()?;
+        plan.cookie(session)
+    }
+
+    /// What [`finish`](Self::finish) must do for this response, decided without I/O:
+    /// Django's `process_response` as data. A driver then calls [`ResponsePlan::begin`],
+    /// performs the session's pending store operations (see [`crate::step`]) and asks
+    /// [`ResponsePlan::cookie`] for the cookie to send.
+    ///
+    /// ```
+    /// use session_core::{MemoryStore, ResponsePlan, SessionManager};
+    ///
+    /// let manager = SessionManager::new(MemoryStore::new());
+    /// let mut session = manager.session(None);
+    /// assert_eq!(manager.plan(&session, 200, false), ResponsePlan::Nothing { vary_cookie: false });
+    /// session.insert("has_commented", true)?;
+    /// assert_eq!(manager.plan(&session, 200, false), ResponsePlan::Save);
+    /// assert_eq!(manager.plan(&session, 500, false), ResponsePlan::Nothing { vary_cookie: true });
+    /// session.flush()?;
+    /// assert_eq!(manager.plan(&session, 200, true), ResponsePlan::DeleteCookie);
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn plan(&self, session: &Session, status: u16, had_cookie: bool) -> ResponsePlan {
         let empty = session.is_empty_for_response();
         if had_cookie && empty {
-            return Ok(CookieAction::Delete { vary_cookie: true });
+            return ResponsePlan::DeleteCookie;
         }
-        if (session.is_modified() || config.save_every_request) && !empty && status < 500 {
-            let max_age = if session.expire_at_browser_close()? {
-                None
-            } else {
-                Some(session.expiry_age()?)
-            };
-            session.save()?;
-            let value = session.key().unwrap_or_default().to_owned();
-            return Ok(CookieAction::Set {
-                value,
-                max_age,
-                expires: max_age.map(|age| crate::expiry::saturating_add(SystemTime::now(), age)),
-                vary_cookie: true,
-            });
+        if (session.is_modified() || self.config().save_every_request) && !empty && status < 500 {
+            return ResponsePlan::Save;
         }
-        Ok(CookieAction::None {
+        ResponsePlan::Nothing {
             vary_cookie: session.is_accessed(),
-        })
+        }
     }
 
     /// The `Set-Cookie` header value for `action` under this manager's config; `None` when
@@ -215,6 +227,102 @@ impl SessionManager {
     /// ```
     pub fn set_cookie_header(&self, action: &CookieAction) -> Option<String> {
         action.set_cookie_header(self.config())
+    }
+}
+
+/// What a response must do with its session, decided by [`SessionManager::plan`] without
+/// I/O.
+///
+/// ```
+/// use session_core::{CookieAction, MemoryStore, ResponsePlan, SessionManager};
+///
+/// // A driver of the response phase (the sync one is `SessionManager::finish`):
+/// let manager = SessionManager::new(MemoryStore::new());
+/// let mut session = manager.session(None);
+/// session.insert("cart", 1)?;
+/// let plan = manager.plan(&session, 200, false);
+/// plan.begin(&mut session);
+/// while let Some(op) = session.next_op()? {
+///     session.complete(op.perform(manager.store()))?;
+/// }
+/// assert!(matches!(plan.cookie(&session)?, CookieAction::Set { .. }));
+/// # Ok::<(), session_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResponsePlan {
+    /// Touch neither the store nor the cookie.
+    Nothing {
+        /// Add `Vary: Cookie` (the session was read).
+        vary_cookie: bool,
+    },
+    /// A cookie came in and the session is now empty: delete the cookie. No store I/O
+    /// (a flush already deleted the record).
+    DeleteCookie,
+    /// Save the session (loading it first if needed) and set the cookie.
+    Save,
+}
+
+impl ResponsePlan {
+    /// Whether the plan needs the store at all.
+    ///
+    /// ```
+    /// assert!(session_core::ResponsePlan::Save.needs_store());
+    /// assert!(!session_core::ResponsePlan::DeleteCookie.needs_store());
+    /// ```
+    pub fn needs_store(&self) -> bool {
+        matches!(self, ResponsePlan::Save)
+    }
+
+    /// Starts the plan's store operations on `session` (a save, for [`ResponsePlan::Save`];
+    /// none otherwise). Drive them with [`Session::next_op`] / [`Session::complete`].
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, ResponsePlan, SessionManager};
+    /// let mut session = SessionManager::new(MemoryStore::new()).session(None);
+    /// ResponsePlan::DeleteCookie.begin(&mut session);
+    /// assert!(!session.needs_store());
+    /// ```
+    pub fn begin(&self, session: &mut Session) {
+        if let ResponsePlan::Save = self {
+            session.begin_save();
+        }
+    }
+
+    /// The cookie to send once the plan's store operations are done: for a save, the
+    /// session's (possibly new) key with `Max-Age`/`expires` from its expiry (none for
+    /// browser-close sessions). Does no I/O.
+    ///
+    /// ```
+    /// # use session_core::{CookieAction, MemoryStore, ResponsePlan, SessionManager};
+    /// let session = SessionManager::new(MemoryStore::new()).session(None);
+    /// assert_eq!(
+    ///     ResponsePlan::DeleteCookie.cookie(&session)?,
+    ///     CookieAction::Delete { vary_cookie: true }
+    /// );
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn cookie(&self, session: &Session) -> Result<CookieAction> {
+        Ok(match *self {
+            ResponsePlan::Nothing { vary_cookie } => CookieAction::None { vary_cookie },
+            ResponsePlan::DeleteCookie => CookieAction::Delete { vary_cookie: true },
+            ResponsePlan::Save => {
+                let config = session.manager().config();
+                let expiry = session.loaded_expiry();
+                let now = SystemTime::now();
+                let max_age = if expiry.at_browser_close(config.expire_at_browser_close) {
+                    None
+                } else {
+                    Some(expiry.age(now, config.cookie_age))
+                };
+                CookieAction::Set {
+                    value: session.key().unwrap_or_default().to_owned(),
+                    max_age,
+                    expires: max_age.map(|age| crate::expiry::saturating_add(now, age)),
+                    vary_cookie: true,
+                }
+            }
+        })
     }
 }
 

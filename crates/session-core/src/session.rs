@@ -1,5 +1,6 @@
 //! One request's view of one session: Django's `SessionBase`.
 
+use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
@@ -7,7 +8,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::reserved::{self, check_user_key};
-use crate::{Error, Expiry, Record, Result, SessionData, SessionManager};
+use crate::step::Intent;
+use crate::{Error, Expiry, Outcome, Record, Result, SessionData, SessionManager, StoreOp};
 
 /// The key Django's test-cookie helpers use.
 pub const TEST_COOKIE_NAME: &str = "testcookie";
@@ -45,6 +47,8 @@ pub struct Session {
     data: Option<SessionData>,
     accessed: bool,
     modified: bool,
+    /// Started operations that still need the store (see [`crate::step`]).
+    pending: VecDeque<Intent>,
 }
 
 impl std::fmt::Debug for Session {
@@ -67,6 +71,7 @@ impl Session {
             data: None,
             accessed: false,
             modified: false,
+            pending: VecDeque::new(),
         }
     }
 
@@ -189,22 +194,21 @@ impl Session {
 
     fn loaded(&mut self) -> Result<&mut SessionData> {
         if self.data.is_none() {
-            let data = self.fetch()?;
-            self.data = Some(data);
+            self.begin_load();
+            self.perform_pending()?;
         }
         Ok(self.data.get_or_insert_with(SessionData::new))
     }
 
-    /// Reads the record for the client's key; forgets the key when it is not a live session.
-    fn fetch(&mut self) -> Result<SessionData> {
-        let Some(key) = self.key.as_deref() else {
-            return Ok(SessionData::new());
-        };
-        let Some(bytes) = self.manager.store().load(key)? else {
+    /// Takes in what the store holds for the client's key; forgets the key when it is not a
+    /// live session.
+    fn take_loaded(&mut self, bytes: Option<Vec<u8>>) {
+        let Some(bytes) = bytes else {
             self.key = None;
-            return Ok(SessionData::new());
+            self.data = Some(SessionData::new());
+            return;
         };
-        match self.manager.serializer().from_bytes(&bytes) {
+        let data = match self.manager.serializer().from_bytes(&bytes) {
             Ok(data) => {
                 if let Expiry::At(at) = Expiry::from_value(data.get(reserved::SESSION_EXPIRY))
                     && at <= SystemTime::now()
@@ -212,22 +216,24 @@ impl Session {
                     // Stores honour the record's expiry; this also covers stores (signed
                     // cookies) that cannot know it.
                     self.key = None;
-                    return Ok(SessionData::new());
+                    SessionData::new()
+                } else {
+                    data
                 }
-                Ok(data)
             }
             Err(error) => {
                 // Django's behaviour: undecodable data is a suspicious operation, logged, and
                 // the session starts empty (keeping its key, so the next save overwrites it).
                 tracing::warn!(
                     target: "session::suspicious",
-                    key = %crate::key_prefix(key),
+                    key = %self.key.as_deref().map(crate::key_prefix).unwrap_or_default(),
                     error = &error as &dyn std::error::Error,
                     "session data corrupted; starting an empty session"
                 );
-                Ok(SessionData::new())
+                SessionData::new()
             }
-        }
+        };
+        self.data = Some(data);
     }
 
     fn read(&mut self) -> Result<&mut SessionData> {
@@ -492,11 +498,8 @@ impl Session {
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn flush(&mut self) -> Result<()> {
-        self.clear();
-        if let Some(key) = self.key.take() {
-            self.manager.store().delete(&key)?;
-        }
-        Ok(())
+        self.begin_flush();
+        self.perform_pending()
     }
 
     /// Moves the data to a new key (what `login` does against session fixation). The new
@@ -518,15 +521,8 @@ impl Session {
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn cycle_key(&mut self) -> Result<()> {
-        self.read()?;
-        let record = self.record(SystemTime::now())?;
-        let new_key = self.manager.store().create(&record)?;
-        let old_key = self.key.replace(new_key);
-        self.modified = true;
-        if let Some(old_key) = old_key {
-            self.manager.store().delete(&old_key)?;
-        }
-        Ok(())
+        self.begin_cycle_key();
+        self.perform_pending()
     }
 
     /// Writes the session to its store: creates it under a fresh key when it has none
@@ -549,29 +545,17 @@ impl Session {
     /// # Ok::<(), Error>(())
     /// ```
     pub fn save(&mut self) -> Result<()> {
-        self.loaded()?;
-        let record = self.record(SystemTime::now())?;
-        let store = self.manager.store();
-        let key = match self.key.as_deref() {
-            None => {
-                let key = store.create(&record)?;
-                // Django's `create()`: a new key must reach the client, so the response
-                // saves again and sends the cookie.
-                self.modified = true;
-                key
-            }
-            Some(key) => store.save(key, &record)?,
-        };
-        self.key = Some(key);
-        Ok(())
+        self.begin_save();
+        self.perform_pending()
     }
 
-    fn record(&mut self, now: SystemTime) -> Result<Record> {
-        let manager = self.manager.clone();
-        let data = self.loaded()?;
-        let age = manager.config().cookie_age;
+    /// The record of the loaded data as of `now`.
+    fn record(&self, now: SystemTime) -> Result<Record> {
+        let empty = SessionData::new();
+        let data = self.data.as_ref().unwrap_or(&empty);
+        let age = self.manager.config().cookie_age;
         let expires_at = Expiry::from_value(data.get(reserved::SESSION_EXPIRY)).date(now, age);
-        let bytes = manager.serializer().to_bytes(data)?;
+        let bytes = self.manager.serializer().to_bytes(data)?;
         Ok(Record::new(bytes, expires_at))
     }
 
@@ -733,6 +717,253 @@ impl Session {
     /// ```
     pub fn reserved(&mut self) -> Reserved<'_> {
         Reserved { session: self }
+    }
+
+    // ---- steps: what the session needs from its store (see `crate::step`) ----------------
+
+    fn begin(&mut self, intent: Intent) {
+        // A driver that gave up half-way (a cancelled request) leaves nothing behind that
+        // a later operation could mistake for its own.
+        self.pending.clear();
+        self.pending.push_back(intent);
+    }
+
+    /// Starts the lazy load, without marking the session accessed: web integrations load
+    /// before a handler runs. Then drive [`next_op`](Self::next_op) /
+    /// [`complete`](Self::complete); a session without a key, or already loaded, asks for
+    /// nothing.
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionManager, StoreOp};
+    /// let manager = SessionManager::new(MemoryStore::new());
+    /// let mut session = manager.session(Some("clientkey123"));
+    /// session.begin_load();
+    /// assert_eq!(session.next_op()?, Some(StoreOp::Load { key: "clientkey123".into() }));
+    /// let mut fresh = manager.session(None);
+    /// fresh.begin_load();
+    /// assert_eq!(fresh.next_op()?, None);
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn begin_load(&mut self) {
+        self.begin(Intent::Load);
+    }
+
+    /// Starts [`save`](Self::save): a load first when needed, then a create (no key yet) or
+    /// an update.
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionManager, StoreOp};
+    /// let mut session = SessionManager::new(MemoryStore::new()).session(None);
+    /// session.begin_save();
+    /// assert!(matches!(session.next_op()?, Some(StoreOp::Create { .. })));
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn begin_save(&mut self) {
+        self.begin(Intent::Save);
+    }
+
+    /// Starts [`flush`](Self::flush): the data is cleared and the key forgotten at once; a
+    /// delete of the old key follows when there was one.
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionManager, StoreOp};
+    /// let mut session = SessionManager::new(MemoryStore::new()).session(Some("clientkey123"));
+    /// session.begin_flush();
+    /// assert_eq!(session.key(), None);
+    /// assert_eq!(session.next_op()?, Some(StoreOp::Delete { key: "clientkey123".into() }));
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn begin_flush(&mut self) {
+        self.clear();
+        self.pending.clear();
+        if let Some(key) = self.key.take() {
+            self.pending.push_back(Intent::Delete(key));
+        }
+    }
+
+    /// Starts [`cycle_key`](Self::cycle_key): a load when needed, a create under a new key,
+    /// then a delete of the old key. Marks the session accessed.
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionManager, StoreOp};
+    /// let mut session = SessionManager::new(MemoryStore::new()).session(None);
+    /// session.begin_cycle_key();
+    /// assert!(matches!(session.next_op()?, Some(StoreOp::Create { .. })));
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn begin_cycle_key(&mut self) {
+        self.accessed = true;
+        self.begin(Intent::CycleKey);
+    }
+
+    /// Whether the started operations still need the store. Pure: no serialization, no
+    /// I/O. A driver that must move I/O elsewhere (a blocking pool) asks this first.
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionManager};
+    /// let mut session = SessionManager::new(MemoryStore::new()).session(None);
+    /// session.begin_load();
+    /// assert!(!session.needs_store()); // no key: nothing to read
+    /// session.begin_save();
+    /// assert!(session.needs_store());
+    /// ```
+    pub fn needs_store(&self) -> bool {
+        self.pending.iter().any(|intent| match intent {
+            Intent::Load => self.data.is_none() && self.key.is_some(),
+            Intent::Save | Intent::CycleKey | Intent::Delete(_) => true,
+        })
+    }
+
+    /// The next store operation the started operations need, or `None` when they are done.
+    /// Asking twice without [`complete`](Self::complete) asks for the same operation again.
+    /// An `Err` (the data cannot be serialized) abandons the started operations.
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionManager};
+    /// let mut session = SessionManager::new(MemoryStore::new()).session(None);
+    /// assert_eq!(session.next_op()?, None); // nothing started
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn next_op(&mut self) -> Result<Option<StoreOp>> {
+        loop {
+            let Some(intent) = self.pending.front().cloned() else {
+                return Ok(None);
+            };
+            if matches!(intent, Intent::Load | Intent::Save | Intent::CycleKey)
+                && self.data.is_none()
+            {
+                match &self.key {
+                    Some(key) => return Ok(Some(StoreOp::Load { key: key.clone() })),
+                    // A new session: nothing to read.
+                    None => self.data = Some(SessionData::new()),
+                }
+            }
+            let op = match intent {
+                Intent::Load => None,
+                Intent::Save => {
+                    let record = self.record(SystemTime::now());
+                    let record = record.map_err(|error| self.abandon(error))?;
+                    Some(match &self.key {
+                        None => StoreOp::Create { record },
+                        Some(key) => StoreOp::Save {
+                            key: key.clone(),
+                            record,
+                        },
+                    })
+                }
+                Intent::CycleKey => {
+                    let record = self.record(SystemTime::now());
+                    let record = record.map_err(|error| self.abandon(error))?;
+                    Some(StoreOp::Create { record })
+                }
+                Intent::Delete(key) => Some(StoreOp::Delete { key }),
+            };
+            match op {
+                Some(op) => return Ok(Some(op)),
+                None => {
+                    self.pending.pop_front();
+                }
+            }
+        }
+    }
+
+    /// Reports the outcome of the operation [`next_op`](Self::next_op) gave. An `Err`
+    /// abandons the started operations and is returned (e.g. [`Error::Interrupted`] for a
+    /// save of a session deleted meanwhile).
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, Outcome, SessionManager};
+    /// let mut session = SessionManager::new(MemoryStore::new()).session(Some("clientkey123"));
+    /// session.begin_load();
+    /// session.next_op()?;
+    /// session.complete(Ok(Outcome::Loaded(None)))?; // unknown to the store
+    /// assert_eq!(session.key(), None);              // so never adopted
+    /// assert_eq!(session.next_op()?, None);
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn complete(&mut self, outcome: Result<Outcome>) -> Result<()> {
+        let outcome = outcome.map_err(|error| self.abandon(error))?;
+        let Some(intent) = self.pending.front().cloned() else {
+            return Err(self.mismatch(&outcome));
+        };
+        match (intent, outcome) {
+            (Intent::Load | Intent::Save | Intent::CycleKey, Outcome::Loaded(bytes))
+                if self.data.is_none() && self.key.is_some() =>
+            {
+                self.take_loaded(bytes);
+                if self.pending.front() == Some(&Intent::Load) {
+                    self.pending.pop_front();
+                }
+            }
+            (Intent::Save, Outcome::Created(key)) => {
+                self.pending.pop_front();
+                self.key = Some(key);
+                // Django's `create()`: a new key must reach the client, so the response
+                // saves again and sends the cookie.
+                self.modified = true;
+            }
+            (Intent::Save, Outcome::Saved(key)) => {
+                self.pending.pop_front();
+                self.key = Some(key);
+            }
+            (Intent::CycleKey, Outcome::Created(key)) => {
+                self.pending.pop_front();
+                self.modified = true;
+                // The old record goes only now that the new one exists: a failure never
+                // loses the session.
+                if let Some(old) = self.key.replace(key) {
+                    self.pending.push_front(Intent::Delete(old));
+                }
+            }
+            (Intent::Delete(_), Outcome::Deleted) => {
+                self.pending.pop_front();
+            }
+            (_, outcome) => return Err(self.mismatch(&outcome)),
+        }
+        Ok(())
+    }
+
+    /// The sync driver: performs every pending operation with the manager's store, on this
+    /// thread.
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionManager};
+    /// let mut session = SessionManager::new(MemoryStore::new()).session(None);
+    /// session.begin_save();
+    /// session.perform_pending()?;
+    /// assert!(session.key().is_some());
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn perform_pending(&mut self) -> Result<()> {
+        let manager = self.manager.clone();
+        while let Some(op) = self.next_op()? {
+            let outcome = op.perform(manager.store());
+            self.complete(outcome)?;
+        }
+        Ok(())
+    }
+
+    fn abandon(&mut self, error: Error) -> Error {
+        self.pending.clear();
+        error
+    }
+
+    fn mismatch(&mut self, outcome: &Outcome) -> Error {
+        let message = format!(
+            "store outcome {outcome:?} does not answer the session's pending operation {:?}",
+            self.pending.front()
+        );
+        self.abandon(Error::backend("session driver", message))
+    }
+
+    /// The custom expiry of the loaded data, without loading ([`Expiry::Default`] when not
+    /// loaded).
+    pub(crate) fn loaded_expiry(&self) -> Expiry {
+        Expiry::from_value(
+            self.data
+                .as_ref()
+                .and_then(|d| d.get(reserved::SESSION_EXPIRY)),
+        )
     }
 
     /// Whether Django's middleware would call the session empty: no key and no data.

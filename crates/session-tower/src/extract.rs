@@ -98,7 +98,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
         // The one store trip of the request phase; later extractions find it loaded, and
         // a session without a key (a new visitor) loads without touching the store.
         handle
-            .store_if(|s| !s.is_loaded() && s.key().is_some(), |s| s.load())
+            .drive(|s| s.begin_load())
             .await
             .map_err(SessionRejection::Load)?;
         Ok(Session { handle })

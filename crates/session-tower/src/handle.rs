@@ -35,34 +35,22 @@ impl Handle {
         f(&mut guard)
     }
 
-    /// Runs `f`, which may touch the store, on the blocking pool (one hop) unless the
-    /// store runs inline. The lock is held for the hop, so other users of the session wait
-    /// asynchronously instead of seeing a half-done operation.
-    pub(crate) async fn store<T, F>(&self, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut CoreSession) -> Result<T> + Send + 'static,
-    {
-        self.store_if(|_| true, f).await
-    }
-
-    /// Like [`store`](Self::store), but takes no hop when `needed` says, under the lock,
-    /// that no I/O will happen.
-    pub(crate) async fn store_if<T, F>(
-        &self,
-        needed: impl FnOnce(&CoreSession) -> bool,
-        f: F,
-    ) -> Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut CoreSession) -> Result<T> + Send + 'static,
-    {
+    /// Starts an operation on the session with `begin` (`begin_save`, `begin_flush`, ...),
+    /// then performs the store operations the session asks for: on this task when the store
+    /// runs inline or none is needed, else all of them in one hop to the blocking pool. The
+    /// lock is held throughout, so other users of the session wait asynchronously instead
+    /// of seeing a half-done operation. Which operations happen is the session's decision,
+    /// never this driver's.
+    pub(crate) async fn drive<T>(&self, begin: impl FnOnce(&mut CoreSession) -> T) -> Result<T> {
         let mut guard = Arc::clone(&self.session).lock_owned().await;
-        if self.inline || !needed(&guard) {
-            return f(&mut guard);
+        let value = begin(&mut guard);
+        if self.inline || !guard.needs_store() {
+            guard.perform_pending()?;
+            return Ok(value);
         }
-        tokio::task::spawn_blocking(move || f(&mut guard))
+        tokio::task::spawn_blocking(move || guard.perform_pending())
             .await
-            .map_err(|join| Error::backend("spawn_blocking", join))?
+            .map_err(|join| Error::backend("spawn_blocking", join))??;
+        Ok(value)
     }
 }

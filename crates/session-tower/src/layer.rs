@@ -196,22 +196,21 @@ async fn finish(
     mut response: Response,
 ) -> Response {
     let status = response.status().as_u16();
-    let save_every_request = manager.config().save_every_request;
-    let decide = manager.clone();
     let result = handle
-        .store_if(
-            // Whether `finish` may touch the store; else it runs inline, with no hop.
-            move |s| {
-                status < 500
-                    && (s.is_modified() || save_every_request)
-                    && (s.key().is_some() || s.is_loaded())
-            },
-            move |s| {
-                let action = decide.finish(s, status, had_cookie)?;
-                Ok((action, s.key().map(key_prefix)))
-            },
-        )
+        .drive(|s| {
+            let plan = manager.plan(s, status, had_cookie);
+            plan.begin(s);
+            plan
+        })
         .await;
+    let result = match result {
+        Ok(plan) => {
+            handle
+                .memory(|s| Ok((plan.cookie(s)?, s.key().map(key_prefix))))
+                .await
+        }
+        Err(error) => Err(error),
+    };
     match result {
         Ok((action, prefix)) => {
             if let Err(error) = apply(&manager, &action, response.headers_mut()) {

@@ -356,10 +356,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn flush(&self) -> Result<()> {
-        // Without a key there is nothing to delete: no trip to the store.
-        self.handle
-            .store_if(|s| s.key().is_some(), |s| s.flush())
-            .await
+        self.handle.drive(|s| s.begin_flush()).await
     }
 
     /// Moves the data to a new key (login, against session fixation): the new record is created
@@ -378,7 +375,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn cycle_key(&self) -> Result<()> {
-        self.handle.store(|s| s.cycle_key()).await
+        self.handle.drive(|s| s.begin_cycle_key()).await
     }
 
     /// Writes the session to the store now (the layer saves at the end anyway when it is
@@ -395,7 +392,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn save(&self) -> Result<()> {
-        self.handle.store(|s| s.save()).await
+        self.handle.drive(|s| s.begin_save()).await
     }
 
     /// Sets how long the session lives (Django's `set_expiry`): an [`Expiry`], whole seconds

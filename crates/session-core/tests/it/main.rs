@@ -6,3 +6,4 @@ mod keys;
 mod response;
 mod serializers;
 mod session;
+mod steps;
