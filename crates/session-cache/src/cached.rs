@@ -3,6 +3,7 @@
 use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, SystemTime};
 
+use session_core::expiry::saturating_add;
 use session_core::{ClearExpired, Error, Record, Result, SessionStore, key, key_prefix};
 
 use crate::locks::KeyLocks;
@@ -105,9 +106,11 @@ pub const DEFAULT_FILL_TTL: Duration = Duration::from_secs(60);
 ///   the store and fills the cache.
 /// - **Delete from both**; `clear_expired` is the store's (cache entries expire by
 ///   themselves).
-/// - **A failing cache never fails a request**: its errors are logged with
-///   `tracing::warn!` and the store answers (Django's `test_cache_set_failure_non_fatal`).
-///   Store errors are returned as they are.
+/// - **A failing cache never fails a request** (Django's `test_cache_set_failure_non_fatal`):
+///   the store answers and the failure is logged, with the cache's error as the `error`
+///   field. A failed read or fill is a `warn` event (only speed is lost); a failed update
+///   after the store's write is an `error` event, as Django logs it, since the cache may
+///   then serve stale data. Store errors are returned as they are.
 ///
 /// Writes and cache fills of one key are serialized inside a `CachedStore` (a striped
 /// lock), so on one node a fill can never put back a session that a concurrent delete
@@ -213,41 +216,42 @@ impl<C: KeyedCache, S: SessionStore> CachedStore<C, S> {
         self.locks.lock(key)
     }
 
+    /// Copies what the store just wrote into the cache.
     fn cache_put(&self, key: &str, record: &Record) {
         if let Err(e) = self.cache.put(key, record) {
-            warn_cache("put", key, &e);
+            cache_out_of_step("put", key, &e);
         }
     }
 
+    /// Drops what the store just deleted or refused from the cache.
     fn cache_remove(&self, key: &str) {
         if let Err(e) = self.cache.remove(key) {
-            warn_cache("remove", key, &e);
+            cache_out_of_step("remove", key, &e);
         }
     }
 }
 
-fn warn_cache(op: &'static str, key: &str, error: &Error) {
+/// A cache read (or a fill after a store read) failed: the store answers instead, so
+/// nothing is wrong but the speed.
+fn cache_read_failed(op: &'static str, key: &str, error: &Error) {
     tracing::warn!(
         op,
         key = %key_prefix(key),
-        error = %Chain(error),
+        error = error as &(dyn std::error::Error + 'static),
         "session cache failed; using the store alone"
     );
 }
 
-/// Displays an error with its whole source chain, for one log line.
-struct Chain<'a>(&'a (dyn std::error::Error + 'static));
-
-impl std::fmt::Display for Chain<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(e) = source {
-            write!(f, ": {e}")?;
-            source = e.source();
-        }
-        Ok(())
-    }
+/// A cache write failed after the store's write succeeded: the cache may serve the old
+/// data (or a deleted session) until its entry expires. Logged as an error, as Django's
+/// `cached_db` does (`logger.exception`).
+fn cache_out_of_step(op: &'static str, key: &str, error: &Error) {
+    tracing::error!(
+        op,
+        key = %key_prefix(key),
+        error = error as &(dyn std::error::Error + 'static),
+        "session cache update failed after the store's write; the cache may serve stale data"
+    );
 }
 
 impl<C: KeyedCache, S: SessionStore> SessionStore for CachedStore<C, S> {
@@ -259,7 +263,7 @@ impl<C: KeyedCache, S: SessionStore> SessionStore for CachedStore<C, S> {
             Ok(Some(data)) => return Ok(Some(data)),
             Ok(None) => {}
             Err(e) => {
-                warn_cache("get", key, &e);
+                cache_read_failed("get", key, &e);
                 return self.store.load(key);
             }
         }
@@ -270,8 +274,10 @@ impl<C: KeyedCache, S: SessionStore> SessionStore for CachedStore<C, S> {
         let Some(data) = self.store.load(key)? else {
             return Ok(None);
         };
-        let fill = Record::new(data, SystemTime::now() + self.fill_ttl);
-        self.cache_put(key, &fill);
+        let fill = Record::new(data, saturating_add(SystemTime::now(), self.fill_ttl));
+        if let Err(e) = self.cache.put(key, &fill) {
+            cache_read_failed("fill", key, &e);
+        }
         Ok(Some(fill.data))
     }
 
@@ -318,7 +324,7 @@ impl<C: KeyedCache, S: SessionStore> SessionStore for CachedStore<C, S> {
         match self.cache.contains(key) {
             Ok(true) => return Ok(true),
             Ok(false) => {}
-            Err(e) => warn_cache("contains", key, &e),
+            Err(e) => cache_read_failed("contains", key, &e),
         }
         self.store.exists(key)
     }

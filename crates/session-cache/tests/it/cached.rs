@@ -269,3 +269,44 @@ fn a_fill_cannot_undo_a_delete() {
     );
     assert_eq!(store.load(&key).unwrap(), None);
 }
+
+/// The log lines of `logs` that mention `op="<op>"`.
+fn lines_for<'a>(logs: &'a str, op: &str) -> Vec<&'a str> {
+    let field = format!("op=\"{op}\"");
+    logs.lines().filter(|l| l.contains(&field)).collect()
+}
+
+/// A cache write that fails after the store's write succeeded leaves the cache out of
+/// step with the store: logged at ERROR with its cause (Django's `logger.exception` in
+/// `cached_db.save`), while read-side failures, which cost only a store read, stay at WARN.
+#[test]
+fn failed_cache_writes_after_store_writes_are_errors() {
+    let store = CachedStore::new(FailingCache::default(), MemoryStore::new());
+    let ((), logs) = capture_logs(|| {
+        let key = store.create(&live(b"one")).unwrap();
+        store.save(&key, &live(b"two")).unwrap();
+        store.delete(&key).unwrap();
+        assert_eq!(store.load(&key).unwrap(), None);
+    });
+    let puts = lines_for(&logs, "put");
+    assert_eq!(puts.len(), 2, "{logs}");
+    let removes = lines_for(&logs, "remove");
+    assert_eq!(removes.len(), 1, "{logs}");
+    for line in puts.iter().chain(&removes) {
+        assert!(line.contains(" ERROR "), "not at ERROR: {line}");
+        assert!(line.contains("cache server down"), "no cause: {line}");
+    }
+    let gets = lines_for(&logs, "get");
+    assert_eq!(gets.len(), 1, "{logs}");
+    assert!(gets[0].contains(" WARN "), "{}", gets[0]);
+}
+
+/// A fill TTL too long to add to the clock saturates at the expiry ceiling.
+#[test]
+fn a_huge_fill_ttl_saturates() {
+    let store =
+        CachedStore::new(CacheStore::new(), MemoryStore::new()).with_fill_ttl(Duration::MAX);
+    let key = store.store().create(&live(b"{}")).unwrap();
+    assert_eq!(store.load(&key).unwrap().as_deref(), Some(&b"{}"[..]));
+    assert!(store.cache().contains(&key).unwrap());
+}
