@@ -52,6 +52,7 @@ fn the_example_runs() {
     example::main().unwrap();
 }
 
+#[cfg_attr(not(session_test_django), ignore = "needs SESSION_TEST_DJANGO_PYTHON")]
 #[test]
 fn the_book_shares_sessions_with_real_django() {
     let Ok(python) = std::env::var("SESSION_TEST_DJANGO_PYTHON") else {

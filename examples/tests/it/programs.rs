@@ -102,6 +102,7 @@ fn from_tower_sessions() {
     from_tower_sessions::main();
 }
 
+#[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
 #[test]
 fn backend_postgres() {
     let Ok(url) = std::env::var("SESSION_TEST_POSTGRES_URL") else {
@@ -111,6 +112,7 @@ fn backend_postgres() {
     backend_postgres::run(&url).unwrap();
 }
 
+#[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
 #[test]
 fn backend_redis() {
     let Ok(url) = std::env::var("SESSION_TEST_REDIS_URL") else {

@@ -301,6 +301,7 @@ fn file_store_sharded() {
     );
 }
 
+#[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
 #[test]
 fn redis_store() {
     let Some(url) = server_url("SESSION_TEST_REDIS_URL") else {
@@ -310,6 +311,7 @@ fn redis_store() {
     run_all("redis", Arc::new(store), 150);
 }
 
+#[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
 #[test]
 fn cached_store_over_redis_and_sqlite() {
     let Some(url) = server_url("SESSION_TEST_REDIS_URL") else {
@@ -326,6 +328,7 @@ fn cached_store_over_redis_and_sqlite() {
     );
 }
 
+#[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
 #[test]
 fn postgres_store() {
     let Some(url) = server_url("SESSION_TEST_POSTGRES_URL") else {

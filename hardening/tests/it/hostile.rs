@@ -248,6 +248,7 @@ async fn file_store_native_and_django() {
     matrix("file (Django)", site(manager), vec![]).await;
 }
 
+#[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
 #[tokio::test]
 async fn redis_store_when_configured() {
     let Some(url) = session_hardening::server_url("SESSION_TEST_REDIS_URL") else {
@@ -261,6 +262,7 @@ async fn redis_store_when_configured() {
 /// A plain `#[test]`: the synchronous `postgres` client panics when it is connected or
 /// dropped on a tokio thread, so the store is made and dropped out here and only the
 /// requests run in the runtime (the layer sends its I/O to the blocking pool).
+#[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
 #[test]
 fn postgres_store_when_configured() {
     let Some(url) = session_hardening::server_url("SESSION_TEST_POSTGRES_URL") else {

@@ -95,12 +95,18 @@ impl KeyedCache for TestRedis {
     }
 }
 
-session_core::conformance_tests!(conformance, optional url().map(|url| TestRedis::new(&url)));
 session_core::conformance_tests!(
+    #[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
+    conformance,
+    optional url().map(|url| TestRedis::new(&url))
+);
+session_core::conformance_tests!(
+    #[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
     cached_over_memory,
     optional url().map(|url| CachedStore::new(TestRedis::new(&url), MemoryStore::new()))
 );
 
+#[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
 #[test]
 fn keys_are_hashed_and_expire_with_the_session() {
     let Some(url) = url() else { return };
@@ -120,6 +126,7 @@ fn keys_are_hashed_and_expire_with_the_session() {
     assert!(pttl > 0 && pttl <= 3_600_000, "{pttl}");
 }
 
+#[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
 #[test]
 fn two_nodes_share_sessions_and_logout_interrupts() {
     let Some(url) = url() else { return };
@@ -145,6 +152,7 @@ fn two_nodes_share_sessions_and_logout_interrupts() {
     assert_eq!(a.load(&key).unwrap(), None, "the session was resurrected");
 }
 
+#[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
 #[test]
 fn cached_store_with_redis_in_front_of_two_nodes() {
     let Some(url) = url() else { return };
@@ -164,6 +172,7 @@ fn cached_store_with_redis_in_front_of_two_nodes() {
     assert_eq!(a.load(&key).unwrap(), None);
 }
 
+#[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
 #[test]
 fn save_with_past_expiry_ends_the_session() {
     let Some(url) = url() else { return };
@@ -175,6 +184,7 @@ fn save_with_past_expiry_ends_the_session() {
     assert!(matches!(t.save(&key, &past), Err(Error::Interrupted)));
 }
 
+#[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
 #[test]
 fn reconnects_after_the_server_drops_every_connection() {
     let Some(url) = url() else { return };

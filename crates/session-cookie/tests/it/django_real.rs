@@ -75,6 +75,7 @@ fn sessions() -> Vec<SessionData> {
         .collect()
 }
 
+#[cfg_attr(not(session_test_django), ignore = "needs SESSION_TEST_DJANGO_PYTHON")]
 #[test]
 fn round_trip_with_real_django() {
     let Ok(python) = std::env::var(VAR) else {

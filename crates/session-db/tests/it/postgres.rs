@@ -117,11 +117,13 @@ fn temp_pg(config: PgConfig) -> Option<TempPg> {
 }
 
 session_core::conformance_tests!(
+    #[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
     conformance_native,
     optional temp_pg(PgConfig::native()),
     clear_expired
 );
 session_core::conformance_tests!(
+    #[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
     conformance_django,
     optional temp_pg(PgConfig::django()),
     clear_expired,
@@ -157,6 +159,7 @@ fn unreachable_server_is_a_clear_error_with_its_source() {
     );
 }
 
+#[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
 #[test]
 fn native_layout_hashes_keys_and_versions_the_table() {
     if url().is_none() {
@@ -198,6 +201,7 @@ fn native_layout_hashes_keys_and_versions_the_table() {
     );
 }
 
+#[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
 #[test]
 fn django_mode_uses_djangos_ddl() {
     if url().is_none() {
@@ -250,6 +254,7 @@ fn django_mode_uses_djangos_ddl() {
     ));
 }
 
+#[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
 #[test]
 fn nodes_starting_at_once_create_the_schema_once() {
     let Some(url) = url() else { return };
@@ -275,6 +280,7 @@ fn nodes_starting_at_once_create_the_schema_once() {
     drop(guard);
 }
 
+#[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
 #[test]
 fn two_nodes_share_sessions_and_logout_wins() {
     if url().is_none() {
@@ -299,6 +305,7 @@ fn two_nodes_share_sessions_and_logout_wins() {
     assert!(!db.store.exists(&key).unwrap());
 }
 
+#[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
 #[test]
 fn reconnects_after_the_server_drops_connections() {
     if url().is_none() {
@@ -348,6 +355,7 @@ fn reconnects_after_the_server_drops_connections() {
     assert_eq!(db.store.load(&key).unwrap().as_deref(), Some(&b"after"[..]));
 }
 
+#[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
 #[test]
 fn clear_expired_batches_with_progress() {
     if url().is_none() {
@@ -372,6 +380,7 @@ fn clear_expired_batches_with_progress() {
     assert!(format!("{:?}", db.store).contains("PgStore"));
 }
 
+#[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
 #[test]
 fn stores_are_built_used_and_dropped_inside_an_async_runtime() {
     // The sync driver runs its own runtime; a store made in `#[tokio::main]` must not panic.

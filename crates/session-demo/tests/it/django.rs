@@ -96,16 +96,19 @@ async fn shares_logins(backend: &str) {
     );
 }
 
+#[cfg_attr(not(session_test_django), ignore = "needs SESSION_TEST_DJANGO_PYTHON")]
 #[tokio::test]
 async fn db_mode_shares_logins_with_django() {
     shares_logins("db").await;
 }
 
+#[cfg_attr(not(session_test_django), ignore = "needs SESSION_TEST_DJANGO_PYTHON")]
 #[tokio::test]
 async fn cookie_mode_shares_logins_with_django() {
     shares_logins("cookie").await;
 }
 
+#[cfg_attr(not(session_test_django), ignore = "needs SESSION_TEST_DJANGO_PYTHON")]
 #[tokio::test]
 async fn file_mode_shares_logins_with_django() {
     shares_logins("file").await;

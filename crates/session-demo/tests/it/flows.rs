@@ -96,18 +96,20 @@ pub fn server_setup(var: &str, args: &[&str]) -> Option<Setup> {
 }
 
 macro_rules! server_flows {
-    ($($name:ident: $var:literal [$($arg:expr),*];)*) => {$(
+    ($($(#[$meta:meta])* $name:ident: $var:literal [$($arg:expr),*];)*) => {$(
         mod $name {
             use super::*;
             fn setup() -> Option<Setup> {
                 super::server_setup($var, &[$($arg),*])
             }
+            $(#[$meta])*
             #[tokio::test]
             async fn login_comment_logout() {
                 if let Some(setup) = setup() {
                     super::login_comment_logout(&setup).await;
                 }
             }
+            $(#[$meta])*
             #[tokio::test]
             async fn forged_cookies_are_not_adopted() {
                 if let Some(setup) = setup() {
@@ -119,9 +121,13 @@ macro_rules! server_flows {
 }
 
 server_flows! {
+    #[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
     postgres_json: "SESSION_TEST_POSTGRES_URL" ["--backend", "postgres"];
+    #[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
     postgres_msgpack: "SESSION_TEST_POSTGRES_URL" ["--backend", "postgres", "--serializer", "msgpack"];
+    #[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
     redis_json: "SESSION_TEST_REDIS_URL" ["--backend", "redis"];
+    #[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
     redis_msgpack: "SESSION_TEST_REDIS_URL" ["--backend", "redis", "--serializer", "msgpack"];
 }
 

@@ -130,6 +130,7 @@ fn bad_django_prefix_is_refused() {
 }
 
 /// Real Django 5.2+ reads the session we wrote and writes one we read.
+#[cfg_attr(not(session_test_django), ignore = "needs SESSION_TEST_DJANGO_PYTHON")]
 #[test]
 fn real_django_shares_the_directory() {
     let Ok(python) = std::env::var("SESSION_TEST_DJANGO_PYTHON") else {
