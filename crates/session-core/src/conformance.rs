@@ -445,7 +445,10 @@ pub fn check_session_explicit_save_sends_cookie<S: SessionStore + 'static>(store
     let (manager, _) = manager(store);
     let mut session = manager.session(None);
     session.save().expect("save");
-    assert!(session.is_modified(), "a save that creates marks the session modified");
+    assert!(
+        session.is_modified(),
+        "a save that creates marks the session modified"
+    );
     match manager.finish(&mut session, 200, false).expect("finish") {
         crate::CookieAction::Set {
             value, vary_cookie, ..
@@ -457,14 +460,15 @@ pub fn check_session_explicit_save_sends_cookie<S: SessionStore + 'static>(store
     }
     let mut again = manager.session(session.key());
     again.load().expect("load");
-    assert!(again.key().is_some(), "the cookie sent names a live session");
+    assert!(
+        again.key().is_some(),
+        "the cookie sent names a live session"
+    );
 }
 
 /// A session saved in the view and deleted before the response (a concurrent logout) makes
 /// the response's save `Interrupted` (HTTP 400), never a new record.
-pub fn check_session_explicit_save_then_logout_is_interrupted<S: SessionStore + 'static>(
-    store: S,
-) {
+pub fn check_session_explicit_save_then_logout_is_interrupted<S: SessionStore + 'static>(store: S) {
     let (manager, store) = manager(store);
     let mut session = manager.session(None);
     session.insert("a", 1).expect("insert");
@@ -538,6 +542,146 @@ pub fn check_session_custom_expiry_round_trip<S: SessionStore + 'static>(store: 
             .cloned(),
         Some(json!(300))
     );
+}
+
+/// What a store must do with a session of some `_session_expiry`.
+#[derive(Debug, Clone, Copy)]
+enum Lives {
+    /// Loads back: the expiry is far ahead (saturated at the ceiling or near it).
+    Yes,
+    /// Does not load: the expiry has passed.
+    No,
+    /// Loads back unless this much has passed since the save (a short idle expiry).
+    For(Duration),
+}
+
+/// `_session_expiry` values far outside any sane range, written straight into the session
+/// (Django stores whatever a view puts there): ints at the ends of `i64`, floats up to
+/// ±1e300, and dates in years 1, 2555 and 9999. Every computation saturates at the expiry
+/// ceiling ([`max_expiry`](crate::expiry::max_expiry)), so `finish` saves each without a
+/// panic or an error, its `Set-Cookie` header can be written, and the session loads back
+/// exactly when its expiry is still ahead.
+pub fn check_session_extreme_expiry<S: SessionStore + 'static>(store: S) {
+    let (manager, _) = manager(store);
+    let cases = [
+        (json!(i64::MAX), Lives::Yes),
+        (json!(9.2e18), Lives::Yes),
+        (json!(-9.2e18), Lives::No),
+        (json!(1e300), Lives::Yes),
+        (json!(-1e300), Lives::No),
+        (json!(1.5), Lives::For(Duration::from_secs(1))),
+        (json!("0001-01-01T00:00:00+00:00"), Lives::No),
+        (json!("2555-01-01T00:00:00+00:00"), Lives::Yes),
+        (json!("9999-12-31T23:59:59.999999+00:00"), Lives::Yes),
+    ];
+    for (value, lives) in cases {
+        let (loaded, saved_at) = expiry_round_trip(&manager, &value);
+        match lives {
+            Lives::Yes => assert!(
+                loaded,
+                "_session_expiry = {value}: the session did not load"
+            ),
+            Lives::No => assert!(
+                !loaded,
+                "_session_expiry = {value}: an expired session loaded"
+            ),
+            Lives::For(d) => assert!(
+                loaded || saved_at.elapsed().unwrap_or_default() >= d,
+                "_session_expiry = {value}: the session did not load"
+            ),
+        }
+    }
+}
+
+/// One session with `_session_expiry = value` through `manager` (for property tests over
+/// any value): `finish` saves it without a panic or an error, its `Set-Cookie` header can
+/// be written, and it loads back when its expiry ([`Expiry::from_value`], saturated at
+/// the ceiling) is more than a minute ahead, and not once it has passed.
+///
+/// ```
+/// use session_core::{MemoryStore, SessionManager};
+/// let manager = SessionManager::new(MemoryStore::new());
+/// session_core::conformance::check_session_expiry_value(&manager, &serde_json::json!(-1e300));
+/// ```
+pub fn check_session_expiry_value(manager: &SessionManager, value: &serde_json::Value) {
+    let expires =
+        Expiry::from_value(Some(value)).date(SystemTime::now(), manager.config().cookie_age);
+    let (loaded, _) = expiry_round_trip(manager, value);
+    let now = SystemTime::now();
+    if expires > now + Duration::from_secs(60) {
+        assert!(
+            loaded,
+            "_session_expiry = {value}: the session did not load"
+        );
+    } else if expires <= now {
+        assert!(
+            !loaded,
+            "_session_expiry = {value}: an expired session loaded"
+        );
+    }
+}
+
+/// A record expiring at `expires_at` (any instant the platform holds, far past or far
+/// future) stored straight through the store: `create` and `save` take it without a
+/// panic or an error, and it loads when `expires_at` is more than a minute ahead, and not
+/// once it has passed (an instant past the ceiling counts as the ceiling).
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// let far = UNIX_EPOCH + Duration::from_secs(i64::MAX as u64);
+/// session_core::conformance::check_record_expiry(&session_core::MemoryStore::new(), far);
+/// ```
+pub fn check_record_expiry<S: SessionStore>(store: &S, expires_at: SystemTime) {
+    let record = Record::new(b"{}".to_vec(), expires_at);
+    let key = store
+        .create(&record)
+        .unwrap_or_else(|e| panic!("create expiring at {expires_at:?}: {e}"));
+    let now = SystemTime::now();
+    let check = |what: &str, key: &str| {
+        let loaded = store
+            .load(key)
+            .unwrap_or_else(|e| panic!("load expiring at {expires_at:?}: {e}"));
+        if expires_at > now + Duration::from_secs(60) {
+            assert!(
+                loaded.is_some(),
+                "{what} expiring at {expires_at:?} did not load"
+            );
+        } else if expires_at <= now {
+            assert!(loaded.is_none(), "{what} expiring at {expires_at:?} loaded");
+        }
+    };
+    check("a record created", &key);
+    if expires_at > now + Duration::from_secs(60) {
+        let key = store
+            .save(&key, &record)
+            .unwrap_or_else(|e| panic!("save expiring at {expires_at:?}: {e}"));
+        check("a record saved", &key);
+    }
+}
+
+/// Saves a session with `_session_expiry = value` through `manager` and reloads it by
+/// the cookie sent: whether it loaded, and when it was saved.
+fn expiry_round_trip(manager: &SessionManager, value: &serde_json::Value) -> (bool, SystemTime) {
+    let mut session = manager.session(None);
+    session.insert("member_id", 7).expect("insert");
+    session
+        .reserved()
+        .insert(reserved::SESSION_EXPIRY, value.clone())
+        .expect("insert _session_expiry");
+    let saved_at = SystemTime::now();
+    let action = manager
+        .finish(&mut session, 200, false)
+        .unwrap_or_else(|e| panic!("finish with _session_expiry = {value}: {e}"));
+    let _ = manager.set_cookie_header(&action);
+    let key = match action {
+        crate::CookieAction::Set { value, .. } => value,
+        other => panic!("_session_expiry = {value}: the session must be saved, got {other:?}"),
+    };
+    let mut again = manager.session(Some(&key));
+    let loaded = !again
+        .is_empty()
+        .unwrap_or_else(|e| panic!("load with _session_expiry = {value}: {e}"));
+    (loaded, saved_at)
 }
 
 /// Undecodable stored data loads as an empty session, without an error to the caller.
@@ -664,6 +808,7 @@ macro_rules! conformance_tests {
             check_session_invalid_key_not_adopted,
             check_session_past_expiry_does_not_load,
             check_session_custom_expiry_round_trip,
+            check_session_extreme_expiry,
             check_session_corrupt_data_loads_empty,
             check_session_cycle_key_client_side,
             check_session_flush_client_side,
@@ -694,6 +839,7 @@ macro_rules! conformance_tests {
             check_session_concurrent_logout_not_resurrected,
             check_session_past_expiry_does_not_load,
             check_session_custom_expiry_round_trip,
+            check_session_extreme_expiry,
             check_session_corrupt_data_loads_empty,
             check_session_load_unknown_creates_nothing,
             check_session_explicit_save_sends_cookie,

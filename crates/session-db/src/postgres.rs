@@ -13,7 +13,7 @@ use session_core::{
     key_prefix,
 };
 
-use crate::schema::{SCHEMA_VERSION, check_columns, columns, hash_key};
+use crate::schema::{SCHEMA_VERSION, bounded, check_columns, columns, hash_key};
 use crate::{DjangoCodec, Mode, OpenError, PgConfig, SchemaError};
 
 const BACKEND: &str = "postgres";
@@ -35,6 +35,9 @@ const SCHEMA_LOCK: i64 = 0x5e55_10d8_0001;
 ///   (A retried `create` whose first attempt did commit leaves an orphan row that nothing
 ///   refers to and that expires.)
 /// - Statements are prepared once per pooled connection.
+/// - Expiries are stored between the Unix epoch and the expiry ceiling
+///   ([`max_expiry`](session_core::expiry::max_expiry), the end of year 9999): an absurd
+///   instant saturates there instead of overflowing the driver's conversion.
 ///
 /// ```no_run
 /// use session_core::SessionManager;
@@ -557,15 +560,13 @@ impl SessionStore for PgStore {
 
     fn create(&self, record: &Record) -> Result<String> {
         let data = self.data_param(&record.data)?;
+        let expires_at = bounded(record.expires_at);
         for _ in 0..CREATE_ATTEMPTS {
             let key = key::generate();
             let k = PgKey::new(self.inner.mode, &key).ok_or(Error::InvalidKey)?;
             let inserted = self.with_conn(|c| {
                 let s = c.stmt(&self.inner.sql, Q::Insert)?;
-                match c
-                    .client
-                    .execute(&s, &[k.param(), &*data, &record.expires_at])
-                {
+                match c.client.execute(&s, &[k.param(), &*data, &expires_at]) {
                     Ok(_) => Ok(true),
                     Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => Ok(false),
                     Err(e) => Err(e),
@@ -584,11 +585,12 @@ impl SessionStore for PgStore {
         let Some(k) = PgKey::new(self.inner.mode, key) else {
             return Err(Error::Interrupted);
         };
+        let expires_at = bounded(record.expires_at);
         let now = SystemTime::now();
         let updated = self.with_conn(|c| {
             let s = c.stmt(&self.inner.sql, Q::Update)?;
             c.client
-                .execute(&s, &[k.param(), &*data, &record.expires_at, &now])
+                .execute(&s, &[k.param(), &*data, &expires_at, &now])
         })?;
         if updated == 1 {
             Ok(key.to_owned())

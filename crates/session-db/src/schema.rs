@@ -35,6 +35,12 @@ pub(crate) fn hash_key(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
 }
 
+/// `t` within what every layout stores: from the Unix epoch (anything earlier has expired
+/// just as well) up to the expiry ceiling, [`max_expiry`](session_core::expiry::max_expiry).
+pub(crate) fn bounded(t: SystemTime) -> SystemTime {
+    session_core::expiry::clamp(t).max(UNIX_EPOCH)
+}
+
 /// Unix milliseconds, saturating (the native SQLite expiry).
 pub(crate) fn unix_millis(t: SystemTime) -> i64 {
     match t.duration_since(UNIX_EPOCH) {
@@ -114,7 +120,9 @@ pub(crate) enum InstantParam {
 }
 
 impl InstantParam {
+    /// The parameter for `t`, [`bounded`] first.
     pub(crate) fn new(mode: Mode, t: SystemTime) -> Self {
+        let t = bounded(t);
         match mode {
             Mode::Native => InstantParam::Millis(unix_millis(t)),
             Mode::Django => InstantParam::Text(django_datetime(t)),

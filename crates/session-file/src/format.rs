@@ -12,7 +12,7 @@
 //! offset  size  field
 //!      0     4  magic  b"SESF"
 //!      4     1  version (1)
-//!      5     8  expires_at: unix milliseconds, i64 little-endian
+//!      5     8  expires_at: unix milliseconds, i64 little-endian (at most the expiry ceiling)
 //!     13     8  payload length, u64 little-endian
 //!     21     n  payload (the session's opaque bytes)
 //! ```
@@ -21,6 +21,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use session_core::expiry::{clamp, max_expiry};
 use sha2::{Digest, Sha256};
 
 /// The first bytes of every native session file.
@@ -81,7 +82,7 @@ pub fn header(expires_at: SystemTime, payload_len: usize) -> [u8; HEADER_LEN] {
     let mut h = [0u8; HEADER_LEN];
     h[..4].copy_from_slice(&MAGIC);
     h[4] = VERSION;
-    h[5..13].copy_from_slice(&to_millis(expires_at).to_le_bytes());
+    h[5..13].copy_from_slice(&to_millis(clamp(expires_at)).to_le_bytes());
     h[13..21].copy_from_slice(&(payload_len as u64).to_le_bytes());
     h
 }
@@ -187,12 +188,12 @@ fn from_millis(millis: i64) -> SystemTime {
     } else {
         UNIX_EPOCH.checked_sub(magnitude)
     };
-    // Out of the platform's range: far past is expired, far future is "never".
-    t.unwrap_or(if millis >= 0 {
-        UNIX_EPOCH + Duration::from_secs(u64::from(u32::MAX) * 64)
-    } else {
-        UNIX_EPOCH
-    })
+    // Out of the platform's range: far past is expired, far future is the ceiling.
+    match t {
+        Some(t) => clamp(t),
+        None if millis >= 0 => max_expiry(),
+        None => UNIX_EPOCH,
+    }
 }
 
 #[cfg(test)]
@@ -205,8 +206,10 @@ mod tests {
         assert_eq!(from_millis(to_millis(t)), t);
         let before = UNIX_EPOCH - Duration::from_millis(5);
         assert_eq!(from_millis(to_millis(before)), before);
-        let _ = from_millis(i64::MAX);
-        let _ = from_millis(i64::MIN);
+        assert_eq!(from_millis(i64::MAX), max_expiry());
+        assert!(from_millis(i64::MIN) <= UNIX_EPOCH);
+        let far = UNIX_EPOCH + Duration::from_secs(u64::MAX / 4);
+        assert_eq!(parse_header(&header(far, 0)).unwrap().0, max_expiry());
     }
 
     #[test]

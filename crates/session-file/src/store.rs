@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
+use session_core::expiry::{clamp, saturating_add};
 use session_core::{
     CREATE_ATTEMPTS, ClearExpired, Error, Record, Result, SessionStore, key, key_prefix,
 };
@@ -223,7 +224,7 @@ impl FileStore {
                 .metadata()
                 .and_then(|m| m.modified())
                 .map_err(backend)?;
-            return Ok(Some((mtime + age, bytes)));
+            return Ok(Some((saturating_add(mtime, age), bytes)));
         }
         match format::parse(&bytes) {
             Ok((expires_at, _)) => {
@@ -241,7 +242,7 @@ impl FileStore {
     fn read_expiry(&self, path: &Path) -> Result<Option<SystemTime>> {
         if let Some(age) = self.django_cookie_age() {
             return match fs::metadata(path) {
-                Ok(m) => Ok(Some(m.modified().map_err(backend)? + age)),
+                Ok(m) => Ok(Some(saturating_add(m.modified().map_err(backend)?, age))),
                 Err(e) if is_absent(&e) => Ok(None),
                 Err(e) => Err(backend(e)),
             };
@@ -289,9 +290,10 @@ impl FileStore {
         };
         if let Some(age) = self.django_cookie_age() {
             tmp.write_all(&record.data).map_err(backend)?;
-            // Django reads the expiry as mtime + SESSION_COOKIE_AGE: back-date the mtime.
-            let mtime = record
-                .expires_at
+            // Django reads the expiry as mtime + SESSION_COOKIE_AGE: back-date the mtime
+            // (from the expiry ceiling at the latest; an age too long to subtract gives the
+            // epoch, and such a session reads as live until the ceiling).
+            let mtime = clamp(record.expires_at)
                 .checked_sub(age)
                 .unwrap_or(SystemTime::UNIX_EPOCH);
             tmp.as_file().set_modified(mtime).map_err(backend)?;

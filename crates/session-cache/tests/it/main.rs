@@ -3,5 +3,6 @@
 mod cache;
 mod cached;
 mod doubles;
+mod expiry;
 #[cfg(feature = "redis")]
 mod redis;

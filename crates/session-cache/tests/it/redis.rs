@@ -11,7 +11,7 @@ use crate::doubles::{capture_logs, live};
 
 const VAR: &str = "SESSION_TEST_REDIS_URL";
 
-fn url() -> Option<String> {
+pub fn url() -> Option<String> {
     let url = std::env::var(VAR).ok().filter(|u| !u.is_empty());
     if url.is_none() {
         println!("skipped: set {VAR} to run");
@@ -20,14 +20,14 @@ fn url() -> Option<String> {
 }
 
 /// A `RedisStore` under a fresh random prefix that deletes its keys when dropped.
-struct TestRedis {
+pub struct TestRedis {
     store: RedisStore,
     admin: redis::Client,
     prefix: String,
 }
 
 impl TestRedis {
-    fn new(url: &str) -> Self {
+    pub fn new(url: &str) -> Self {
         Self::with(url, |c| c)
     }
 

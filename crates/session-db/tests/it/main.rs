@@ -3,6 +3,7 @@
 mod common;
 mod conformance;
 mod django;
+mod expiry;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod sqlite;

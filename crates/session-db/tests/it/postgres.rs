@@ -112,7 +112,7 @@ impl TempPg {
 session_core::forward_store!(TempPg => store, clear_expired);
 
 /// A fresh schema on the test server, or `None` (and a "skipped" line) without one.
-fn temp_pg(config: PgConfig) -> Option<TempPg> {
+pub fn temp_pg(config: PgConfig) -> Option<TempPg> {
     url().map(|_| TempPg::new(config))
 }
 

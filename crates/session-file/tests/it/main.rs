@@ -4,6 +4,7 @@ mod concurrency;
 mod conformance;
 mod crash;
 mod django;
+mod expiry;
 mod store;
 
 use std::path::Path;
