@@ -14,7 +14,8 @@ USAGE:
     session-demo clear-expired [OPTIONS]    delete expired sessions (db, postgres, file)
 
 OPTIONS:
-    --addr HOST:PORT        where to listen [default: 127.0.0.1:8000]
+    --addr HOST:PORT        where to listen; HOST is an IP address or a host name
+                            [default: 127.0.0.1:8000]
     --backend NAME          db | cache | file | cookie | postgres | redis [default: db]
     --db PATH               SQLite file of the db backend [default: sessions.sqlite3]
     --db-url URL            PostgreSQL of the postgres backend, e.g.
@@ -29,6 +30,12 @@ OPTIONS:
     --django-secret S       Django mode: share sessions with a Django site that has this
                             SECRET_KEY (Django's signed cookies, django_session table and
                             session codec)
+    --header-timeout SECS   close a connection that sends no complete request head within
+                            SECS, idle keep-alive ones included [default: 10]
+    --request-timeout SECS  answer 408 to a request not answered within SECS; also how long
+                            a stop (Ctrl-C, SIGTERM) waits for requests in flight [default: 30]
+    --max-connections N     open connections at most; a new one beyond closes the oldest
+                            idle one [default: 1024, lowered to fit the open-files limit]
     -h, --help              print this help
 ";
 
@@ -122,6 +129,8 @@ pub struct Options {
     pub django_secret: Option<String>,
     /// `--inline`: store I/O on the executor threads.
     pub inline: bool,
+    /// `--header-timeout`, `--request-timeout`, `--max-connections`.
+    pub server: crate::ServerConfig,
 }
 
 impl std::fmt::Debug for Options {
@@ -140,6 +149,7 @@ impl std::fmt::Debug for Options {
             .field("secret", &redact(&self.secret))
             .field("django_secret", &redact(&self.django_secret))
             .field("inline", &self.inline)
+            .field("server", &self.server)
             .finish()
     }
 }
@@ -158,6 +168,7 @@ impl Default for Options {
             secret: None,
             django_secret: None,
             inline: false,
+            server: crate::ServerConfig::default(),
         }
     }
 }
@@ -213,7 +224,7 @@ impl Options {
                 Some((flag, value)) => (flag.to_owned(), Some(value.to_owned())),
                 None => (arg.clone(), None),
             };
-            const FLAGS: [&str; 9] = [
+            const FLAGS: [&str; 12] = [
                 "--addr",
                 "--backend",
                 "--db",
@@ -223,6 +234,9 @@ impl Options {
                 "--serializer",
                 "--secret",
                 "--django-secret",
+                "--header-timeout",
+                "--request-timeout",
+                "--max-connections",
             ];
             if !FLAGS.contains(&flag.as_str()) {
                 return Err(usage(format!("unknown flag `{flag}`")));
@@ -236,10 +250,9 @@ impl Options {
                 None => return Err(usage(format!("`{flag}` needs a value"))),
             };
             match flag.as_str() {
-                "--addr" => {
-                    options.addr = value
-                        .parse()
-                        .map_err(|_| usage(format!("`--addr {value}` is not HOST:PORT")))?
+                "--addr" => options.addr = crate::serve::resolve_addr(&value)?,
+                "--header-timeout" | "--request-timeout" | "--max-connections" => {
+                    options.server.set_flag(&flag, &value)?
                 }
                 "--backend" => {
                     options.backend = match value.as_str() {

@@ -42,6 +42,15 @@ pub enum DemoError {
         #[source]
         source: session_core::Error,
     },
+    /// `--addr` names a host that does not resolve.
+    #[error("cannot resolve `--addr {addr}`")]
+    Resolve {
+        /// `--addr`.
+        addr: String,
+        /// Why not.
+        #[source]
+        source: std::io::Error,
+    },
     /// The server stopped with an error.
     #[error("the server failed")]
     Serve(#[source] std::io::Error),

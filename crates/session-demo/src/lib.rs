@@ -5,13 +5,15 @@
 mod backend;
 mod cli;
 mod error;
+mod run;
+mod serve;
 mod views;
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -20,10 +22,13 @@ use session_tower::{SessionKeyPrefix, SessionLayer};
 pub use backend::{Backend, PROGRESS_THRESHOLD, Store, clear_expired};
 pub use cli::{BackendKind, Command, MIN_SECRET_LEN, Options, SerializerKind, USAGE};
 pub use error::DemoError;
+pub use run::run;
+pub use serve::{MAX_BODY_BYTES, ServerConfig, serve};
 pub use views::{MEMBERS, escape};
 
-/// The site: the routes of DESIGN §8 behind a [`SessionLayer`] over `backend`'s manager,
-/// and one log line per request (method, path, status, session key prefix, time).
+/// The site: the demo's routes behind a [`SessionLayer`] over `backend`'s manager, request
+/// bodies capped at [`MAX_BODY_BYTES`], and one log line per request (method, path, status,
+/// session key prefix, time).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -54,6 +59,7 @@ pub fn app(backend: &Backend) -> Router {
         .route("/session", get(views::session_json))
         .with_state(site)
         .layer(layer)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(log_request))
 }
 

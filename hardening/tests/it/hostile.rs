@@ -94,7 +94,7 @@ async fn victim(app: &Router) -> String {
 }
 
 /// Cookie headers an attacker controls (none holds the victim's exact value).
-fn hostile_headers(victim: &str) -> Vec<(String, Vec<Vec<u8>>)> {
+pub(crate) fn hostile_headers(victim: &str) -> Vec<(String, Vec<Vec<u8>>)> {
     let mut cases: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
     let mut one = |name: &str, header: Vec<u8>| cases.push((name.to_owned(), vec![header]));
     one(
@@ -289,7 +289,7 @@ fn postgres_store_when_configured() {
 }
 
 /// Django-format cookies signed the wrong way: wrong salt, wrong secret, a retired secret.
-fn forged_django_cookies() -> Vec<(String, Vec<Vec<u8>>)> {
+pub(crate) fn forged_django_cookies() -> Vec<(String, Vec<Vec<u8>>)> {
     let payload = format!("{{\"member_id\":{VICTIM}}}");
     let signed = |signer: Signer| -> Vec<Vec<u8>> {
         vec![format!("sessionid={}", signer.sign(payload.as_bytes(), true)).into_bytes()]

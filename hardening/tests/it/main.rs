@@ -4,3 +4,4 @@ mod concurrency;
 mod crash;
 mod hostile;
 mod props;
+mod socket;

@@ -1,0 +1,212 @@
+//! The hostile `Cookie` matrix of `hostile.rs`, sent over a real loopback socket to the demo
+//! running as a process (the `demo` binary of this package runs `session_demo::run`, as
+//! `session-demo` does): every answer is under 500 and a fresh session, nobody gets the
+//! victim's cookie, the victim stays logged in, and the demo's stderr has no panic.
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::hostile::{forged_django_cookies, hostile_headers};
+
+const DEMO: &str = env!("CARGO_BIN_EXE_demo");
+
+/// The demo as a child process on a port it picked, killed on drop.
+struct Demo {
+    child: Child,
+    addr: SocketAddr,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Demo {
+    fn start(args: &[String]) -> Demo {
+        let mut child = Command::new(DEMO)
+            .args(["--addr", "127.0.0.1:0"])
+            .args(args)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let pipe = child.stderr.take().unwrap();
+        let log = stderr.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.split("serving http://").nth(1) {
+                    let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_owned());
+                }
+                let mut log = log.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(addr) => Demo {
+                child,
+                addr: addr.parse().unwrap(),
+                stderr,
+            },
+            Err(_) => {
+                let _ = child.kill();
+                panic!("the demo did not start: {}", stderr.lock().unwrap());
+            }
+        }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One answer over its own connection (`Connection: close`, read to the end).
+struct Answer {
+    status: u16,
+    set_cookies: Vec<String>,
+    body: Vec<u8>,
+}
+
+/// Sends `method path` with these raw `Cookie` header values (and a form body for POST).
+fn send(addr: SocketAddr, method: &str, path: &str, cookies: &[&[u8]], form: &str) -> Answer {
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: demo\r\nConnection: close\r\n").into_bytes();
+    for cookie in cookies {
+        request.extend_from_slice(b"Cookie: ");
+        request.extend_from_slice(cookie);
+        request.extend_from_slice(b"\r\n");
+    }
+    if method == "POST" {
+        request.extend_from_slice(
+            format!(
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+                form.len()
+            )
+            .as_bytes(),
+        );
+    }
+    request.extend_from_slice(b"\r\n");
+    request.extend_from_slice(form.as_bytes());
+    let raw = exchange(addr, &request).unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status code");
+    let set_cookies = head
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+        .map(|(_, value)| value.trim().to_owned())
+        .collect();
+    Answer {
+        status,
+        set_cookies,
+        body: raw[split + 4..].to_vec(),
+    }
+}
+
+fn exchange(addr: SocketAddr, request: &[u8]) -> io::Result<Vec<u8>> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
+    stream.write_all(request)?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    Ok(raw)
+}
+
+fn session_value(set_cookies: &[String]) -> Option<String> {
+    set_cookies.iter().find_map(|header| {
+        let value = header.strip_prefix("sessionid=")?.split(';').next()?;
+        Some(value.trim_matches('"').to_owned()).filter(|v| !v.is_empty())
+    })
+}
+
+/// The matrix on the demo started with `args`.
+fn matrix(args: &[&str]) {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let demo = Demo::start(&args);
+    let login = send(
+        demo.addr,
+        "POST",
+        "/login",
+        &[],
+        "username=alice&password=wonderland",
+    );
+    assert_eq!(login.status, 200, "{args:?}: login");
+    let alice = session_value(&login.set_cookies).expect("login sets the session cookie");
+    let alice_cookie = format!("sessionid={alice}");
+    let mut cases = hostile_headers(&alice);
+    cases.extend(forged_django_cookies());
+    let mut fresh = 0;
+    for (case, headers) in &cases {
+        let headers: Vec<&[u8]> = headers.iter().map(Vec::as_slice).collect();
+        let answer = send(demo.addr, "GET", "/session", &headers, "");
+        let what = format!("{args:?}: {case}");
+        assert!(answer.status < 500, "{what}: status {}", answer.status);
+        if answer.status == 200 {
+            let data: Value = serde_json::from_slice(&answer.body).unwrap();
+            assert_eq!(data, serde_json::json!({}), "{what}: not a fresh session");
+            fresh += 1;
+        }
+        assert_ne!(
+            session_value(&answer.set_cookies).as_deref(),
+            Some(alice.as_str()),
+            "{what}: handed out alice's cookie"
+        );
+    }
+    // Most cases are well-formed HTTP and get a page; only the oversized ones get a 4xx.
+    assert!(
+        fresh * 4 > cases.len() * 3,
+        "{args:?}: {fresh} of {} fresh",
+        cases.len()
+    );
+    let me = send(demo.addr, "GET", "/session", &[alice_cookie.as_bytes()], "");
+    let data: Value = serde_json::from_slice(&me.body).unwrap();
+    assert_eq!(data["member_id"], 1, "{args:?}: alice lost her session");
+    let log = demo.stderr.lock().unwrap().clone();
+    assert!(!log.contains("panicked"), "{args:?}: {log}");
+    assert!(!log.contains(" 500 "), "{args:?}: {log}");
+}
+
+#[test]
+fn demo_db_over_a_socket() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite3");
+    matrix(&["--backend", "db", "--db", db.to_str().unwrap()]);
+}
+
+#[test]
+fn demo_cache_over_a_socket() {
+    matrix(&["--backend", "cache"]);
+}
+
+#[test]
+fn demo_file_over_a_socket() {
+    let dir = tempfile::tempdir().unwrap();
+    matrix(&["--backend", "file", "--dir", dir.path().to_str().unwrap()]);
+}
+
+#[test]
+fn demo_cookie_over_a_socket() {
+    matrix(&["--backend", "cookie", "--secret", "demo cookie secret"]);
+}
+
+#[test]
+fn demo_django_cookie_over_a_socket() {
+    matrix(&["--backend", "cookie", "--django-secret", "cookie secret"]);
+}
