@@ -5,6 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use serde_json::json;
+use session_core::expiry::max_expiry;
 use session_core::{
     CookieAction, Error, Expiry, MemoryStore, Result, SameSite, SessionConfig, SessionManager,
     reserved,
@@ -48,6 +49,12 @@ fn accessed_and_modified() -> Result<()> {
 
     session.insert("cart", [1])?; // a real change: modified (the session will be saved)
     assert!(session.is_modified());
+
+    // Django's `session.accessed = session.modified = False`: the data stays, and only
+    // later changes make the response save.
+    session.reset_flags();
+    assert!(!session.is_accessed() && !session.is_modified());
+    assert_eq!(session.get::<Vec<u32>>("cart")?, Some(vec![1]));
     Ok(())
 }
 // ANCHOR_END: flags
@@ -110,13 +117,21 @@ fn expiry() -> Result<()> {
     assert_eq!(session.expiry()?, Expiry::Default);
     assert_eq!(session.expiry_age()?, two_weeks);
 
-    // Idle: this long after the last save. Django's set_expiry(300).
+    // Idle: this long after the last save. Django's set_expiry(300), which works here
+    // too: whole seconds convert to an `Expiry`.
     session.set_expiry(Expiry::Idle(Duration::from_secs(300)))?;
     assert_eq!(session.expiry_age()?, Duration::from_secs(300));
     assert_eq!(
         session.get_value(reserved::SESSION_EXPIRY)?,
         Some(&json!(300))
     );
+    session.set_expiry(300)?;
+    assert_eq!(session.expiry()?, Expiry::Idle(Duration::from_secs(300)));
+
+    // A negative number of seconds: expired at once, as in Django; no store loads such
+    // a session again.
+    session.set_expiry(-1)?;
+    assert_eq!(session.expiry_age()?, Duration::ZERO);
 
     // At: a fixed instant. Django's set_expiry(datetime).
     let new_year = SystemTime::UNIX_EPOCH + Duration::from_secs(1_893_456_000);
@@ -131,6 +146,16 @@ fn expiry() -> Result<()> {
     session.set_expiry(Expiry::BrowserClose)?;
     assert!(session.expire_at_browser_close()?);
     assert_eq!(session.expiry_age()?, two_weeks);
+
+    // No session outlives the ceiling, 9999-12-31T23:59:59Z: every expiry saturates there.
+    session.set_expiry(i64::MAX)?;
+    assert_eq!(session.expiry_date()?, max_expiry());
+    let year_20000 = SystemTime::UNIX_EPOCH + Duration::from_secs(568_971_820_800);
+    session.set_expiry(year_20000)?;
+    assert_eq!(
+        session.get_value(reserved::SESSION_EXPIRY)?,
+        Some(&json!("9999-12-31T23:59:59+00:00"))
+    );
 
     // Back to the default: the reserved key is removed.
     session.set_expiry(Expiry::Default)?;

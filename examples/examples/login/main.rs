@@ -148,3 +148,8 @@ pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 // ANCHOR_END: main
+
+// ANCHOR: tests_mod
+#[cfg(test)]
+mod tests;
+// ANCHOR_END: tests_mod

@@ -3,7 +3,6 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use session_core::SessionManager;
 use session_db::DbStore;
 use tower::ServiceExt;
 
@@ -11,11 +10,11 @@ use tower::ServiceExt;
 #[path = "../../examples/quickstart.rs"]
 mod quickstart;
 
+/// With its own tests (`login/tests.rs`, the chapter's "Test it"), which run in here.
 #[allow(dead_code)]
-#[path = "../../examples/login.rs"]
+#[path = "../../examples/login/main.rs"]
 mod login;
 
-// ANCHOR: browser
 /// A tiny browser: sends requests to `app` and keeps the `sessionid` cookie.
 struct Browser {
     app: Router,
@@ -53,7 +52,6 @@ impl Browser {
         (status, String::from_utf8(body.to_vec()).unwrap())
     }
 }
-// ANCHOR_END: browser
 
 #[tokio::test]
 async fn quickstart_counts_visits() {
@@ -74,74 +72,3 @@ async fn quickstart_counts_visits() {
         "You have been here 1 times."
     );
 }
-
-// ANCHOR: login_test
-#[tokio::test]
-async fn login_logout_and_the_protected_page() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = DbStore::open(dir.path().join("s.sqlite3")).unwrap();
-    let mut browser = Browser::new(login::app(SessionManager::new(store)));
-
-    let (status, body) = browser.send("GET", "/", "").await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(body.contains("You are not logged in."));
-    assert_eq!(
-        browser.send("GET", "/account", "").await.0,
-        StatusCode::SEE_OTHER
-    );
-
-    let (status, body) = browser
-        .send("POST", "/login", "username=alice&password=nope")
-        .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert!(body.contains("didn't match"));
-    assert_eq!(browser.cookie, None);
-
-    let (status, _) = browser
-        .send("POST", "/login", "username=alice&password=wonderland")
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let logged_in = browser
-        .cookie
-        .clone()
-        .expect("a session cookie after login");
-    assert!(
-        browser
-            .send("GET", "/", "")
-            .await
-            .1
-            .contains("Hello, alice!")
-    );
-    let (status, body) = browser.send("GET", "/account", "").await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(body.contains("alice's account (id 1)"));
-
-    // Logging in again cycles the key: the old cookie no longer works.
-    browser
-        .send("POST", "/login", "username=bob&password=builder")
-        .await;
-    assert_ne!(browser.cookie.as_deref(), Some(logged_in.as_str()));
-    assert!(browser.send("GET", "/", "").await.1.contains("Hello, bob!"));
-    let bobs = browser.cookie.clone();
-
-    browser.send("POST", "/logout", "").await;
-    assert_eq!(browser.cookie, None, "logout deletes the cookie");
-    assert!(
-        browser
-            .send("GET", "/", "")
-            .await
-            .1
-            .contains("not logged in")
-    );
-
-    // The logged-out session is gone from the store: replaying its cookie gets nothing.
-    browser.cookie = bobs;
-    assert!(
-        browser
-            .send("GET", "/", "")
-            .await
-            .1
-            .contains("not logged in")
-    );
-}
-// ANCHOR_END: login_test
