@@ -57,7 +57,8 @@ fn serde(c: &mut Criterion) {
             (Codec::MessagePack, &session_core::MessagePack),
             (
                 Codec::Django,
-                &session_signing::DjangoCodec::new(session_benches::SECRET),
+                &session_signing::DjangoCodec::new(session_benches::SECRET)
+                    .expect("a non-empty secret"),
             ),
         ] {
             let id = format!("{}/{}", codec.name(), size.name());
@@ -85,8 +86,10 @@ fn serde(c: &mut Criterion) {
 /// save (which re-verifies the value it replaces, by contract) against unsign + sign.
 fn cookie_codec(c: &mut Criterion) {
     let mut group = c.benchmark_group("cookie-codec");
-    let store = CookieStore::new(SECRET);
-    let signer = Signer::new(SECRET).with_salt(session_cookie::DEFAULT_SALT);
+    let store = CookieStore::new(SECRET).expect("a non-empty secret");
+    let signer = Signer::new(SECRET)
+        .expect("a non-empty secret")
+        .with_salt(session_cookie::DEFAULT_SALT);
     let max_age = Some(store.max_age());
     for &size in RunMode::from_env().sizes() {
         let data = size.data();

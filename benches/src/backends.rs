@@ -80,7 +80,9 @@ impl Codec {
             Codec::Json => manager.with_serializer(Json),
             Codec::MessagePack => manager.with_serializer(MessagePack),
             Codec::DjangoJson => manager.with_serializer(DjangoJson),
-            Codec::Django => manager.with_serializer(DjangoCodec::new(SECRET)),
+            Codec::Django => {
+                manager.with_serializer(DjangoCodec::new(SECRET).expect("a non-empty secret"))
+            }
         }
     }
 
@@ -127,8 +129,11 @@ impl Codec {
 /// Built once: a `DjangoCodec` derives its keys once too, so the floor must not pay for
 /// the derivation on every call.
 fn django_signer() -> &'static Signer {
-    static SIGNER: std::sync::LazyLock<Signer> =
-        std::sync::LazyLock::new(|| Signer::new(SECRET).with_salt(DJANGO_SESSION_SALT));
+    static SIGNER: std::sync::LazyLock<Signer> = std::sync::LazyLock::new(|| {
+        Signer::new(SECRET)
+            .expect("a non-empty secret")
+            .with_salt(DJANGO_SESSION_SALT)
+    });
     &SIGNER
 }
 
@@ -370,7 +375,8 @@ impl Backend {
                 (parts, filler)
             }
             Kind::Cookie => {
-                let store = Arc::new(session_cookie::CookieStore::new(SECRET));
+                let store =
+                    Arc::new(session_cookie::CookieStore::new(SECRET).expect("a non-empty secret"));
                 let parts = Parts {
                     store: store.clone(),
                     sqlite: None,

@@ -422,7 +422,9 @@ impl SignerFloor {
     /// ```
     pub fn new(secret: &str, salt: &str) -> Self {
         SignerFloor {
-            signer: Signer::new(secret).with_salt(salt),
+            signer: Signer::new(secret)
+                .expect("a non-empty secret")
+                .with_salt(salt),
         }
     }
 }

@@ -16,7 +16,7 @@ use session_db::{DbStore, DjangoCodec, PgStore};
 /// the `django_session` table in Django's format.
 pub fn open_site_db(db_sqlite3: &Path, secret_key: &str) -> Result<SessionManager, Box<dyn Error>> {
     let store = DbStore::open_django(db_sqlite3)?; // django_session, created if absent
-    Ok(store.django_manager(secret_key)) // + Django's session_data codec
+    Ok(store.django_manager(secret_key)?) // + Django's session_data codec
 }
 // ANCHOR_END: db
 
@@ -28,7 +28,7 @@ fn open_site_db_rotating(
     secret_key_fallbacks: &[&str],
 ) -> Result<SessionManager, Box<dyn Error>> {
     let store = DbStore::open_django(db_sqlite3)?;
-    let codec = DjangoCodec::new(secret_key).with_fallbacks(secret_key_fallbacks);
+    let codec = DjangoCodec::new(secret_key)?.with_fallbacks(secret_key_fallbacks)?;
     let config = SessionConfig::default() // Django's SESSION_* defaults...
         .with_cookie_name("sessionid") // ...must equal the site's settings
         .with_cookie_age(Duration::from_secs(1_209_600));
@@ -40,17 +40,22 @@ fn open_site_db_rotating(
 
 // ANCHOR: postgres
 fn open_site_postgres(url: &str, secret_key: &str) -> Result<SessionManager, Box<dyn Error>> {
-    Ok(PgStore::connect_django(url)?.django_manager(secret_key))
+    Ok(PgStore::connect_django(url)?.django_manager(secret_key)?)
 }
 // ANCHOR_END: postgres
 
 // ANCHOR: cookie
 /// A Django site with `SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"`.
-fn signed_cookies(secret_key: &str, secret_key_fallbacks: &[&str]) -> SessionManager {
-    CookieStore::new(secret_key)
-        .with_fallbacks(secret_key_fallbacks)
-        .with_max_age(Duration::from_secs(1_209_600)) // SESSION_COOKIE_AGE
-        .into_manager() // DjangoJson, cookie name and age from the store
+fn signed_cookies(
+    secret_key: &str,
+    secret_key_fallbacks: &[&str],
+) -> session_core::Result<SessionManager> {
+    Ok(
+        CookieStore::new(secret_key)? // an empty SECRET_KEY is an error, as in Django
+            .with_fallbacks(secret_key_fallbacks)?
+            .with_max_age(Duration::from_secs(1_209_600)) // SESSION_COOKIE_AGE
+            .into_manager(),
+    ) // DjangoJson, cookie name and age from the store
 }
 // ANCHOR_END: cookie
 
@@ -79,7 +84,7 @@ pub fn main() -> Result<(), Box<dyn Error>> {
     let manager = open_site_db_rotating(&db, "a new secret", &[secret])?;
     assert_eq!(django_user_id(&manager, &cookie)?, Some(42));
 
-    let cookies = signed_cookies(secret, &[]);
+    let cookies = signed_cookies(secret, &[])?;
     assert_eq!(cookies.config().cookie_name, "sessionid");
     if let Ok(url) = std::env::var("DATABASE_URL") {
         open_site_postgres(&url, secret)?;

@@ -69,13 +69,13 @@ fn rotate_the_cookie_secret() -> Result<()> {
         b"{}".to_vec(),
         std::time::SystemTime::now() + Duration::from_secs(60),
     );
-    let old_cookie = CookieStore::new("old secret").create(&record)?;
+    let old_cookie = CookieStore::new("old secret")?.create(&record)?;
 
     // Step 1: the new secret signs, the old one still verifies.
-    let rotating = CookieStore::new("new secret").with_fallbacks(["old secret"]);
+    let rotating = CookieStore::new("new secret")?.with_fallbacks(["old secret"])?;
     assert!(rotating.load(&old_cookie)?.is_some());
     // Step 2, after max_age: drop the fallback. Old cookies stop working.
-    let rotated = CookieStore::new("new secret");
+    let rotated = CookieStore::new("new secret")?;
     assert!(rotated.load(&old_cookie)?.is_none());
     Ok(())
 }
@@ -88,7 +88,7 @@ fn signed_versus_encrypted() -> Result<()> {
         (CookieFormat::Django, true),
         (CookieFormat::Encrypted, false),
     ] {
-        let manager = CookieStore::new(secret).with_format(format).into_manager();
+        let manager = CookieStore::new(secret)?.with_format(format).into_manager();
         let mut session = manager.session(None);
         session.insert("plan", "gold-plan")?;
         let CookieAction::Set { value, .. } = manager.finish(&mut session, 200, false)? else {
@@ -129,7 +129,7 @@ fn revocation() -> Result<()> {
 
     // Signed cookie: a logout deletes the cookie in this browser, but a copy of the old
     // value keeps working until max_age, because the server keeps nothing to delete.
-    let manager = CookieStore::new("secret").into_manager();
+    let manager = CookieStore::new("secret")?.into_manager();
     let mut session = manager.session(None);
     session.insert("member_id", 1)?;
     let CookieAction::Set { value: stolen, .. } = manager.finish(&mut session, 200, false)? else {

@@ -14,13 +14,13 @@ fn stores() -> &'static [CookieStore; 3] {
     static STORES: OnceLock<[CookieStore; 3]> = OnceLock::new();
     STORES.get_or_init(|| {
         [CookieFormat::Django, CookieFormat::Expiring, CookieFormat::Encrypted]
-            .map(|format| CookieStore::new("fuzz secret").with_format(format))
+            .map(|format| CookieStore::new("fuzz secret").expect("a non-empty secret").with_format(format))
     })
 }
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let signer = Signer::new("fuzz secret").with_max_payload_len(1 << 20);
+    let signer = Signer::new("fuzz secret").expect("a non-empty secret").with_max_payload_len(1 << 20);
     let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     // A forged token never verifies (the fuzzer cannot find an HMAC-SHA256 collision; if
     // it ever "verifies", the parser accepted something it should not have).

@@ -26,9 +26,10 @@ pub const DEFAULT_COOKIE_NAME: &str = "sessionid";
 ///
 /// ```
 /// use session_cookie::{CookieFormat, CookieStore};
-/// let store = CookieStore::new("secret").with_format(CookieFormat::Encrypted);
+/// let store = CookieStore::new("secret")?.with_format(CookieFormat::Encrypted);
 /// assert_eq!(store.format(), CookieFormat::Encrypted);
 /// assert_eq!(CookieFormat::default(), CookieFormat::Django);
+/// # Ok::<(), session_core::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]

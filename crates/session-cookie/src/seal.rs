@@ -68,10 +68,12 @@ pub(crate) struct Sealer {
 }
 
 impl Sealer {
+    /// `secrets` are the secret then each fallback; `signer` holds them, already checked
+    /// (only its salt is set here).
     pub(crate) fn new(
         format: CookieFormat,
-        secret: &[u8],
-        fallbacks: &[Vec<u8>],
+        signer: &Signer,
+        secrets: &[&[u8]],
         salt: &str,
         cookie_name: &str,
         compress: bool,
@@ -82,8 +84,8 @@ impl Sealer {
             _ => salt.to_owned(),
         };
         let ciphers = if format == CookieFormat::Encrypted {
-            std::iter::once(secret)
-                .chain(fallbacks.iter().map(Vec::as_slice))
+            secrets
+                .iter()
                 .map(|secret| {
                     let key = Sha256::new()
                         .chain_update(salt.as_bytes())
@@ -98,9 +100,7 @@ impl Sealer {
         };
         Sealer {
             format,
-            signer: Signer::new(secret)
-                .with_salt(signer_salt)
-                .with_fallbacks(fallbacks),
+            signer: signer.clone().with_salt(signer_salt),
             ciphers,
             ad: [AD_PREFIX, cookie_name.as_bytes()].concat(),
             compress,

@@ -10,6 +10,7 @@ use session_core::{
 use crate::CookieFormat;
 use crate::config::{DEFAULT_COOKIE_NAME, DEFAULT_MAX_AGE, DEFAULT_SALT, DEFAULT_SIZE_LIMIT};
 use crate::seal::Sealer;
+use session_signing::Signer;
 
 /// A [`SessionStore`] that keeps the whole session in the cookie value: Django's
 /// `signed_cookies` backend by default, with an [`Expiring`](CookieFormat::Expiring) and an
@@ -34,7 +35,7 @@ use crate::seal::Sealer;
 /// use session_core::{DjangoJson, SessionManager};
 /// use session_cookie::CookieStore;
 ///
-/// let manager = SessionManager::new(CookieStore::new("my SECRET_KEY")).with_serializer(DjangoJson);
+/// let manager = SessionManager::new(CookieStore::new("my SECRET_KEY")?).with_serializer(DjangoJson);
 /// let mut session = manager.session(None);
 /// session.insert("cart", [1, 2])?;
 /// session.save()?;
@@ -46,6 +47,8 @@ use crate::seal::Sealer;
 /// ```
 #[derive(Clone)]
 pub struct CookieStore {
+    /// The secret and fallbacks under the default salt: checked once, cloned per format.
+    signer: Signer,
     secret: Vec<u8>,
     fallbacks: Vec<Vec<u8>>,
     salt: String,
@@ -77,23 +80,33 @@ impl CookieStore {
     /// A store signing with `secret` (Django's `SECRET_KEY`) in Django's format and salt,
     /// `max_age` two weeks, compression on, cookie name `sessionid`, limit 4096 bytes.
     ///
+    /// An empty secret is [`Error::EmptySecret`]: anyone could forge a session with it. A
+    /// secret shorter than [`RECOMMENDED_SECRET_LEN`](session_signing::RECOMMENDED_SECRET_LEN)
+    /// (32) bytes is accepted with a `tracing` warning, as Django's security check warns
+    /// about a short `SECRET_KEY`.
+    ///
     /// ```
-    /// let store = session_cookie::CookieStore::new("secret");
+    /// use session_cookie::CookieStore;
+    /// let store = CookieStore::new("a long random secret, at least 32 bytes")?;
     /// assert_eq!(store.max_age().as_secs(), 1_209_600);
-    /// assert!(!format!("{store:?}").contains("secret\""));
+    /// assert!(!format!("{store:?}").contains("random secret"));
+    /// assert!(matches!(CookieStore::new(""), Err(session_core::Error::EmptySecret)));
+    /// # Ok::<(), session_core::Error>(())
     /// ```
-    pub fn new(secret: impl AsRef<[u8]>) -> Self {
+    pub fn new(secret: impl AsRef<[u8]>) -> Result<Self> {
         let secret = secret.as_ref().to_vec();
+        let signer = Signer::new(&secret)?;
         let sealer = Sealer::new(
             CookieFormat::Django,
-            &secret,
-            &[],
+            &signer,
+            &[&secret],
             DEFAULT_SALT,
             DEFAULT_COOKIE_NAME,
             true,
             DEFAULT_MAX_AGE,
         );
-        CookieStore {
+        Ok(CookieStore {
+            signer,
             secret,
             fallbacks: Vec::new(),
             salt: DEFAULT_SALT.to_owned(),
@@ -101,7 +114,7 @@ impl CookieStore {
             compression: None,
             size_limit: DEFAULT_SIZE_LIMIT,
             sealer,
-        }
+        })
     }
 
     fn rebuild(&mut self, format: CookieFormat, max_age: Duration) {
@@ -110,13 +123,20 @@ impl CookieStore {
             .unwrap_or(format != CookieFormat::Encrypted);
         self.sealer = Sealer::new(
             format,
-            &self.secret,
-            &self.fallbacks,
+            &self.signer,
+            &self.secrets(),
             &self.salt,
             &self.cookie_name,
             compress,
             max_age,
         );
+    }
+
+    /// The secret, then each fallback.
+    fn secrets(&self) -> Vec<&[u8]> {
+        std::iter::once(self.secret.as_slice())
+            .chain(self.fallbacks.iter().map(Vec::as_slice))
+            .collect()
     }
 
     fn map(mut self, f: impl FnOnce(&mut Self)) -> Self {
@@ -130,8 +150,9 @@ impl CookieStore {
     ///
     /// ```
     /// use session_cookie::{CookieFormat, CookieStore};
-    /// let store = CookieStore::new("s").with_format(CookieFormat::Expiring);
+    /// let store = CookieStore::new("s")?.with_format(CookieFormat::Expiring);
     /// assert_eq!(store.format(), CookieFormat::Expiring);
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     #[must_use]
     pub fn with_format(self, format: CookieFormat) -> Self {
@@ -143,33 +164,35 @@ impl CookieStore {
 
     /// Also accepts cookies made with any of `fallbacks` (Django's
     /// `SECRET_KEY_FALLBACKS`), tried in order after the secret; new cookies always use the
-    /// secret. Replaces fallbacks set before.
+    /// secret. Replaces fallbacks set before. An empty fallback is [`Error::EmptySecret`],
+    /// a short one a logged warning, as for the secret.
     ///
     /// ```
     /// use session_core::{Record, SessionStore};
     /// use session_cookie::CookieStore;
     /// # let record = Record::new(b"{}".to_vec(), std::time::SystemTime::now() + std::time::Duration::from_secs(60));
-    /// let old_cookie = CookieStore::new("old").create(&record)?;
-    /// let rotated = CookieStore::new("new").with_fallbacks(["old"]);
+    /// let old_cookie = CookieStore::new("old")?.create(&record)?;
+    /// let rotated = CookieStore::new("new")?.with_fallbacks(["old"])?;
     /// assert!(rotated.load(&old_cookie)?.is_some());
     /// # Ok::<(), session_core::Error>(())
     /// ```
-    #[must_use]
-    pub fn with_fallbacks<I, S>(self, fallbacks: I) -> Self
+    pub fn with_fallbacks<I, S>(mut self, fallbacks: I) -> Result<Self>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
-        let fallbacks = fallbacks.into_iter().map(|s| s.as_ref().to_vec()).collect();
-        self.map(|s| s.fallbacks = fallbacks)
+        let fallbacks: Vec<Vec<u8>> = fallbacks.into_iter().map(|s| s.as_ref().to_vec()).collect();
+        self.signer = self.signer.with_fallbacks(&fallbacks)?;
+        Ok(self.map(|s| s.fallbacks = fallbacks))
     }
 
     /// Uses `salt` instead of Django's `django.contrib.sessions.backends.signed_cookies`
     /// (Django mode: must match the Django site's; other formats derive their keys from it).
     ///
     /// ```
-    /// let store = session_cookie::CookieStore::new("s").with_salt("my-app.sessions");
+    /// let store = session_cookie::CookieStore::new("s")?.with_salt("my-app.sessions");
     /// assert_eq!(store.salt(), "my-app.sessions");
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     #[must_use]
     pub fn with_salt(self, salt: impl Into<String>) -> Self {
@@ -184,8 +207,9 @@ impl CookieStore {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let store = session_cookie::CookieStore::new("s").with_max_age(Duration::from_secs(3600));
+    /// let store = session_cookie::CookieStore::new("s")?.with_max_age(Duration::from_secs(3600));
     /// assert_eq!(store.max_age(), Duration::from_secs(3600));
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     #[must_use]
     pub fn with_max_age(self, max_age: Duration) -> Self {
@@ -204,8 +228,8 @@ impl CookieStore {
     /// use session_core::{Record, SessionStore};
     /// # let expires = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
     /// let data = format!(r#"{{"blob":"{}"}}"#, "a".repeat(2000)).into_bytes();
-    /// let on = session_cookie::CookieStore::new("s");
-    /// let off = session_cookie::CookieStore::new("s").with_compression(false);
+    /// let on = session_cookie::CookieStore::new("s")?;
+    /// let off = session_cookie::CookieStore::new("s")?.with_compression(false);
     /// assert!(on.create(&Record::new(data.clone(), expires))?.len() < 200);
     /// assert!(off.create(&Record::new(data, expires))?.len() > 2000);
     /// # Ok::<(), session_core::Error>(())
@@ -220,8 +244,9 @@ impl CookieStore {
     /// bound to the value as associated data.
     ///
     /// ```
-    /// let store = session_cookie::CookieStore::new("s").with_cookie_name("__Host-session");
+    /// let store = session_cookie::CookieStore::new("s")?.with_cookie_name("__Host-session");
     /// assert_eq!(store.cookie_name(), "__Host-session");
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     #[must_use]
     pub fn with_cookie_name(self, name: impl Into<String>) -> Self {
@@ -236,10 +261,11 @@ impl CookieStore {
     ///
     /// ```
     /// use session_core::{Error, Record, SessionStore};
-    /// let store = session_cookie::CookieStore::new("s").with_size_limit(100);
+    /// let store = session_cookie::CookieStore::new("s")?.with_size_limit(100);
     /// # let expires = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
     /// let big = Record::new(br#"{"blob":"a long string that compresses badly: 6f1c0d93e2"}"#.repeat(2), expires);
     /// assert!(matches!(store.create(&big), Err(Error::CookieTooLarge { limit: 100, .. })));
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     #[must_use]
     pub fn with_size_limit(self, limit: usize) -> Self {
@@ -255,7 +281,7 @@ impl CookieStore {
     /// use std::time::Duration;
     /// use session_cookie::CookieStore;
     ///
-    /// let manager = CookieStore::new("secret")
+    /// let manager = CookieStore::new("secret")?
     ///     .with_cookie_name("__Host-session")
     ///     .with_max_age(Duration::from_secs(3600))
     ///     .into_manager();
@@ -265,6 +291,7 @@ impl CookieStore {
     /// let secure = manager.config().clone().with_cookie_secure(true);
     /// let manager = manager.with_config(secure);
     /// assert!(manager.config().cookie_secure);
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn into_manager(self) -> SessionManager {
         let config = SessionConfig::default()
@@ -279,7 +306,8 @@ impl CookieStore {
     ///
     /// ```
     /// # use session_cookie::{CookieFormat, CookieStore};
-    /// assert_eq!(CookieStore::new("s").format(), CookieFormat::Django);
+    /// assert_eq!(CookieStore::new("s")?.format(), CookieFormat::Django);
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn format(&self) -> CookieFormat {
         self.sealer.format
@@ -289,9 +317,10 @@ impl CookieStore {
     ///
     /// ```
     /// assert_eq!(
-    ///     session_cookie::CookieStore::new("s").salt(),
+    ///     session_cookie::CookieStore::new("s")?.salt(),
     ///     "django.contrib.sessions.backends.signed_cookies"
     /// );
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn salt(&self) -> &str {
         &self.salt
@@ -300,7 +329,8 @@ impl CookieStore {
     /// The maximum age.
     ///
     /// ```
-    /// assert_eq!(session_cookie::CookieStore::new("s").max_age().as_secs(), 1_209_600);
+    /// assert_eq!(session_cookie::CookieStore::new("s")?.max_age().as_secs(), 1_209_600);
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn max_age(&self) -> Duration {
         self.sealer.max_age
@@ -309,7 +339,8 @@ impl CookieStore {
     /// The cookie name.
     ///
     /// ```
-    /// assert_eq!(session_cookie::CookieStore::new("s").cookie_name(), "sessionid");
+    /// assert_eq!(session_cookie::CookieStore::new("s")?.cookie_name(), "sessionid");
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn cookie_name(&self) -> &str {
         &self.cookie_name
@@ -318,7 +349,8 @@ impl CookieStore {
     /// The size limit for `name=value`.
     ///
     /// ```
-    /// assert_eq!(session_cookie::CookieStore::new("s").size_limit(), 4096);
+    /// assert_eq!(session_cookie::CookieStore::new("s")?.size_limit(), 4096);
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn size_limit(&self) -> usize {
         self.size_limit
@@ -330,7 +362,7 @@ impl CookieStore {
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
     /// use session_core::Record;
-    /// let store = session_cookie::CookieStore::new("django-insecure-test-secret-for-vectors");
+    /// let store = session_cookie::CookieStore::new("django-insecure-test-secret-for-vectors")?;
     /// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     /// let record = Record::new(br#"{"hello":"world"}"#.to_vec(), t + store.max_age());
     /// assert_eq!(
@@ -356,12 +388,13 @@ impl CookieStore {
     ///
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
-    /// let store = session_cookie::CookieStore::new("django-insecure-test-secret-for-vectors");
+    /// let store = session_cookie::CookieStore::new("django-insecure-test-secret-for-vectors")?;
     /// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     /// let django = "eyJoZWxsbyI6IndvcmxkIn0:1r31eq:8bIDuvm15Ksy_6xslkja3t7vPXv1ENcvzAcyrNdvEXk";
     /// assert_eq!(store.open_at(django, t).as_deref(), Some(&br#"{"hello":"world"}"#[..]));
     /// assert_eq!(store.open_at(django, t + store.max_age() + Duration::from_secs(1)), None);
     /// assert_eq!(store.open_at("garbage", t), None);
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn open_at(&self, value: &str, now: SystemTime) -> Option<Vec<u8>> {
         if value.len() > self.size_limit.max(MAX_COOKIE_VALUE_LEN) {

@@ -57,6 +57,14 @@ pub enum Error {
         limit: usize,
     },
 
+    /// A signing or encryption secret (or a fallback secret) is empty: a signature made
+    /// with it proves nothing, so anyone could forge a session. Django refuses an empty
+    /// `SECRET_KEY` too.
+    #[error(
+        "the secret is empty: anyone could forge sessions signed with it; use a long random secret"
+    )]
+    EmptySecret,
+
     /// The storage engine failed (I/O, database, network…).
     #[error("{backend} backend error")]
     Backend {

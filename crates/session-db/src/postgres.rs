@@ -47,7 +47,7 @@ const SCHEMA_LOCK: i64 = 0x5e55_10d8_0001;
 /// let manager = SessionManager::new(store);
 /// // Django mode, sharing sessions with a Django site:
 /// let django = PgStore::connect_django("postgres://django@db/site")?;
-/// let manager = django.django_manager("the site's SECRET_KEY");
+/// let manager = django.django_manager("the site's SECRET_KEY")?;
 /// # Ok::<(), session_core::Error>(())
 /// ```
 #[derive(Clone)]
@@ -408,7 +408,7 @@ impl PgStore {
     ///
     /// ```no_run
     /// let store = session_db::PgStore::connect_django("host=db user=django dbname=site")?;
-    /// let manager = store.django_manager("the site's SECRET_KEY");
+    /// let manager = store.django_manager("the site's SECRET_KEY")?;
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn connect_django(url: &str) -> Result<Self> {
@@ -420,11 +420,11 @@ impl PgStore {
     ///
     /// ```no_run
     /// let manager = session_db::PgStore::connect_django("host=db dbname=site")?
-    ///     .django_manager("the site's SECRET_KEY");
+    ///     .django_manager("the site's SECRET_KEY")?;
     /// # Ok::<(), session_core::Error>(())
     /// ```
-    pub fn django_manager(&self, secret: impl AsRef<[u8]>) -> SessionManager {
-        SessionManager::new(self.clone()).with_serializer(DjangoCodec::new(secret))
+    pub fn django_manager(&self, secret: impl AsRef<[u8]>) -> Result<SessionManager> {
+        Ok(SessionManager::new(self.clone()).with_serializer(DjangoCodec::new(secret)?))
     }
 
     /// The layout.

@@ -224,23 +224,24 @@ impl DbStore {
     /// `SessionManager::new(store).with_serializer(codec)`.
     ///
     /// Meant for a store in Django mode; on a native store the data is still signed
-    /// Django-style, which works but gains nothing.
+    /// Django-style, which works but gains nothing. An empty `secret` is
+    /// [`Error::EmptySecret`].
     ///
     /// ```
     /// let dir = tempfile::tempdir()?;
     /// let store = session_db::DbStore::open_django(dir.path().join("db.sqlite3"))?;
-    /// let manager = store.django_manager("django-insecure-change-me");
+    /// let manager = store.django_manager("django-insecure-change-me")?;
     /// let mut session = manager.session(None);
     /// session.insert("hello", "world")?;
     /// session.save()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn django_manager(&self, secret: impl AsRef<[u8]>) -> SessionManager {
+    pub fn django_manager(&self, secret: impl AsRef<[u8]>) -> Result<SessionManager> {
         if self.inner.mode != Mode::Django {
             tracing::warn!(table = %self.inner.table,
                 "django_manager on a native-layout store: Django will not see these sessions");
         }
-        SessionManager::new(self.clone()).with_serializer(DjangoCodec::new(secret))
+        Ok(SessionManager::new(self.clone()).with_serializer(DjangoCodec::new(secret)?))
     }
 
     /// The layout this store reads and writes.

@@ -31,15 +31,15 @@ pub const DJANGO_COOKIE_SALT: &str = "django.contrib.sessions.backends.signed_co
 /// use session_core::{Serializer, SessionData};
 /// use session_signing::DjangoCodec;
 ///
-/// let codec = DjangoCodec::new("django-insecure-test-secret-for-vectors");
-/// // A row Django wrote (vectors.json):
+/// let codec = DjangoCodec::new("django-insecure-test-secret-for-vectors")?;
+/// // A row Django wrote (testdata/django_vectors.json):
 /// let row = "eyJoZWxsbyI6IndvcmxkIn0:1r31eq:gAaKvOkChtxUZvvPn6Q3KnN8OO3rY5LsohXWUuvzqFw";
 /// let data = codec.from_bytes(row.as_bytes())?;
 /// assert_eq!(data["hello"], "world");
 ///
 /// let text = codec.to_bytes(&data)?;
 /// assert_eq!(codec.from_bytes(&text)?, data);
-/// assert!(DjangoCodec::new("another secret").from_bytes(&text).is_err());
+/// assert!(DjangoCodec::new("another secret")?.from_bytes(&text).is_err());
 /// # Ok::<(), session_core::Error>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -49,36 +49,40 @@ pub struct DjangoCodec {
 }
 
 impl DjangoCodec {
-    /// A codec for Django's `SECRET_KEY` `secret`, compressing like Django.
+    /// A codec for Django's `SECRET_KEY` `secret`, compressing like Django. The secret is
+    /// checked as [`Signer::new`] checks it: empty is
+    /// [`Error::EmptySecret`], short is a logged warning.
     ///
     /// ```
-    /// let codec = session_signing::DjangoCodec::new("secret");
+    /// let codec = session_signing::DjangoCodec::new("secret")?;
     /// assert_eq!(codec.signer().salt(), "django.contrib.sessions.SessionStore");
+    /// assert!(session_signing::DjangoCodec::new("").is_err());
+    /// # Ok::<(), session_core::Error>(())
     /// ```
-    pub fn new(secret: impl AsRef<[u8]>) -> Self {
-        DjangoCodec {
-            signer: Signer::new(secret).with_salt(DJANGO_SESSION_SALT),
+    pub fn new(secret: impl AsRef<[u8]>) -> Result<Self> {
+        Ok(DjangoCodec {
+            signer: Signer::new(secret)?.with_salt(DJANGO_SESSION_SALT),
             compress: true,
-        }
+        })
     }
 
-    /// Also reads data signed with any of `fallbacks` (Django's `SECRET_KEY_FALLBACKS`).
+    /// Also reads data signed with any of `fallbacks` (Django's `SECRET_KEY_FALLBACKS`);
+    /// an empty fallback is [`Error::EmptySecret`].
     ///
     /// ```
     /// use session_core::Serializer;
     /// use session_signing::DjangoCodec;
-    /// let old = DjangoCodec::new("old").to_bytes(&Default::default())?;
-    /// assert!(DjangoCodec::new("new").with_fallbacks(["old"]).from_bytes(&old).is_ok());
+    /// let old = DjangoCodec::new("old")?.to_bytes(&Default::default())?;
+    /// assert!(DjangoCodec::new("new")?.with_fallbacks(["old"])?.from_bytes(&old).is_ok());
     /// # Ok::<(), session_core::Error>(())
     /// ```
-    #[must_use]
-    pub fn with_fallbacks<I, S>(mut self, fallbacks: I) -> Self
+    pub fn with_fallbacks<I, S>(mut self, fallbacks: I) -> Result<Self>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
-        self.signer = self.signer.with_fallbacks(fallbacks);
-        self
+        self.signer = self.signer.with_fallbacks(fallbacks)?;
+        Ok(self)
     }
 
     /// Turns compression off (on by default, as in Django; Django reads both).
@@ -87,7 +91,7 @@ impl DjangoCodec {
     /// use session_core::{Serializer, SessionData};
     /// let mut data = SessionData::new();
     /// data.insert("blob".into(), "a".repeat(500).into());
-    /// let codec = session_signing::DjangoCodec::new("s").with_compression(false);
+    /// let codec = session_signing::DjangoCodec::new("s")?.with_compression(false);
     /// assert!(!codec.to_bytes(&data)?.starts_with(b"."));
     /// # Ok::<(), session_core::Error>(())
     /// ```
@@ -100,8 +104,9 @@ impl DjangoCodec {
     /// The underlying signer.
     ///
     /// ```
-    /// let codec = session_signing::DjangoCodec::new("s").with_fallbacks(["old"]);
+    /// let codec = session_signing::DjangoCodec::new("s")?.with_fallbacks(["old"])?;
     /// assert_eq!(codec.signer().fallback_count(), 1);
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn signer(&self) -> &Signer {
         &self.signer
@@ -112,7 +117,7 @@ impl DjangoCodec {
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
     /// use session_signing::DjangoCodec;
-    /// let codec = DjangoCodec::new("django-insecure-test-secret-for-vectors");
+    /// let codec = DjangoCodec::new("django-insecure-test-secret-for-vectors")?;
     /// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     /// assert_eq!(
     ///     codec.encode_at(&Default::default(), t)?,
@@ -128,8 +133,9 @@ impl DjangoCodec {
     /// Decodes Django `session_data` text.
     ///
     /// ```
-    /// let codec = session_signing::DjangoCodec::new("s");
+    /// let codec = session_signing::DjangoCodec::new("s")?;
     /// assert!(codec.decode("not a signed value").is_err());
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn decode(&self, text: &str) -> Result<SessionData> {
         let json = self.signer.unsign(text, None)?;

@@ -9,10 +9,11 @@ use std::time::Duration;
 ///
 /// ```
 /// use session_signing::{SignError, Signer};
-/// let signer = Signer::new("secret");
+/// let signer = Signer::new("secret")?;
 /// assert!(matches!(signer.unsign("no separator", None), Err(SignError::Malformed(_))));
-/// let token = Signer::new("another secret").sign(b"hi", false);
+/// let token = Signer::new("another secret")?.sign(b"hi", false);
 /// assert!(matches!(signer.unsign(&token, None), Err(SignError::BadSignature)));
+/// # Ok::<(), session_core::Error>(())
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

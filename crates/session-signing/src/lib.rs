@@ -10,5 +10,6 @@ pub mod zlib;
 pub use codec::{DJANGO_COOKIE_SALT, DJANGO_SESSION_SALT, DjangoCodec};
 pub use error::SignError;
 pub use sign::{
-    COMPRESS_THRESHOLD, DEFAULT_MAX_PAYLOAD_LEN, DEFAULT_SALT, SIGNATURE_LEN, Signer, Verified,
+    COMPRESS_THRESHOLD, DEFAULT_MAX_PAYLOAD_LEN, DEFAULT_SALT, RECOMMENDED_SECRET_LEN,
+    SIGNATURE_LEN, Signer, Verified,
 };

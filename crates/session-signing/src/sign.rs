@@ -31,9 +31,10 @@ pub const DEFAULT_SALT: &str = "django.core.signing";
 /// use session_signing::{COMPRESS_THRESHOLD, Signer};
 /// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
 /// let small = vec![b'a'; COMPRESS_THRESHOLD - 1];
-/// assert!(!Signer::new("s").sign_at(&small, true, t).starts_with('.'));
+/// assert!(!Signer::new("s")?.sign_at(&small, true, t).starts_with('.'));
 /// let big = vec![b'a'; COMPRESS_THRESHOLD];
-/// assert!(Signer::new("s").sign_at(&big, true, t).starts_with('.'));
+/// assert!(Signer::new("s")?.sign_at(&big, true, t).starts_with('.'));
+/// # Ok::<(), session_core::Error>(())
 /// ```
 pub const COMPRESS_THRESHOLD: usize = 256;
 
@@ -43,6 +44,30 @@ pub const DEFAULT_MAX_PAYLOAD_LEN: usize = 32 << 20;
 
 /// Length of the base64 HMAC-SHA256 signature at the end of every token.
 pub const SIGNATURE_LEN: usize = 43;
+
+/// The secret length below which [`Signer::new`] (and every constructor that takes a
+/// secret) logs a warning: 32 bytes, 256 bits of key when the secret is random. Django's
+/// security check warns about short secret keys the same way.
+///
+/// ```
+/// assert_eq!(session_signing::RECOMMENDED_SECRET_LEN, 32);
+/// ```
+pub const RECOMMENDED_SECRET_LEN: usize = 32;
+
+/// Refuses an empty secret and warns about a short one. `what` names it in the warning.
+pub(crate) fn check_secret(secret: &[u8], what: &str) -> Result<(), session_core::Error> {
+    if secret.is_empty() {
+        return Err(session_core::Error::EmptySecret);
+    }
+    if secret.len() < RECOMMENDED_SECRET_LEN {
+        tracing::warn!(
+            "the {what} is {} bytes long: use at least {RECOMMENDED_SECRET_LEN} random bytes, \
+             a short secret can be guessed",
+            secret.len()
+        );
+    }
+    Ok(())
+}
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -60,14 +85,14 @@ const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop
 /// use std::time::{Duration, UNIX_EPOCH};
 /// use session_signing::Signer;
 ///
-/// let signer = Signer::new("django-insecure-test-secret-for-vectors")
+/// let signer = Signer::new("django-insecure-test-secret-for-vectors")?
 ///     .with_salt("django.contrib.sessions.backends.signed_cookies");
 /// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
 /// let token = signer.sign_at(br#"{"hello":"world"}"#, true, t);
 /// assert_eq!(token, "eyJoZWxsbyI6IndvcmxkIn0:1r31eq:8bIDuvm15Ksy_6xslkja3t7vPXv1ENcvzAcyrNdvEXk");
 /// assert_eq!(signer.unsign_at(&token, Some(Duration::from_secs(60)), t)?, br#"{"hello":"world"}"#);
 /// assert!(format!("{signer:?}").contains("[redacted]"));
-/// # Ok::<(), session_signing::SignError>(())
+/// # Ok::<(), session_core::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct Signer {
@@ -98,12 +123,12 @@ impl std::fmt::Debug for Signer {
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
 /// use session_signing::Signer;
-/// let signer = Signer::new("s");
+/// let signer = Signer::new("s")?;
 /// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
 /// let verified = signer.verify_at(&signer.sign_at(b"x", false, t), None, t)?;
 /// assert_eq!(verified.payload, b"x");
 /// assert_eq!(verified.signed_at, t);
-/// # Ok::<(), session_signing::SignError>(())
+/// # Ok::<(), session_core::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Verified {
@@ -126,20 +151,30 @@ impl Signer {
     /// A signer with `secret` (Django's `SECRET_KEY`), salt [`DEFAULT_SALT`] and no
     /// fallback secrets.
     ///
+    /// An empty secret is refused with [`Error::EmptySecret`](session_core::Error::EmptySecret):
+    /// anyone could sign with it. A secret shorter than [`RECOMMENDED_SECRET_LEN`] bytes is
+    /// accepted with a `tracing` warning, as Django's security check warns about a short
+    /// `SECRET_KEY`.
+    ///
     /// ```
-    /// let signer = session_signing::Signer::new("my secret");
+    /// use session_signing::Signer;
+    /// let signer = Signer::new("a long random secret, at least 32 bytes")?;
     /// assert_eq!(signer.salt(), "django.core.signing");
+    /// assert!(matches!(Signer::new(""), Err(session_core::Error::EmptySecret)));
+    /// # Ok::<(), session_core::Error>(())
     /// ```
-    pub fn new(secret: impl AsRef<[u8]>) -> Self {
+    pub fn new(secret: impl AsRef<[u8]>) -> Result<Self, session_core::Error> {
+        let secret = secret.as_ref();
+        check_secret(secret, "secret")?;
         let mut signer = Signer {
-            secret: secret.as_ref().to_vec(),
+            secret: secret.to_vec(),
             fallbacks: Vec::new(),
             salt: DEFAULT_SALT.to_owned(),
             macs: Vec::new(),
             max_payload_len: DEFAULT_MAX_PAYLOAD_LEN,
         };
         signer.derive();
-        signer
+        Ok(signer)
     }
 
     /// Uses `salt` to separate this kind of token from every other (Django's `salt`
@@ -147,9 +182,10 @@ impl Signer {
     ///
     /// ```
     /// use session_signing::Signer;
-    /// let a = Signer::new("s").with_salt("a");
-    /// let b = Signer::new("s").with_salt("b");
+    /// let a = Signer::new("s")?.with_salt("a");
+    /// let b = Signer::new("s")?.with_salt("b");
     /// assert!(b.unsign(&a.sign(b"x", false), None).is_err());
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     #[must_use]
     pub fn with_salt(mut self, salt: impl Into<String>) -> Self {
@@ -162,22 +198,30 @@ impl Signer {
     /// `SECRET_KEY_FALLBACKS`), tried in order after the secret. New tokens are always
     /// signed with the secret. Replaces any fallbacks set before.
     ///
+    /// Each fallback is checked like the secret: an empty one is
+    /// [`Error::EmptySecret`](session_core::Error::EmptySecret) (it would let anyone in), a
+    /// short one is logged as a warning.
+    ///
     /// ```
     /// use session_signing::Signer;
-    /// let old = Signer::new("old secret").sign(b"x", false);
-    /// let rotated = Signer::new("new secret").with_fallbacks(["old secret"]);
+    /// let old = Signer::new("old secret")?.sign(b"x", false);
+    /// let rotated = Signer::new("new secret")?.with_fallbacks(["old secret"])?;
     /// assert_eq!(rotated.unsign(&old, None)?, b"x");
-    /// # Ok::<(), session_signing::SignError>(())
+    /// assert!(Signer::new("new secret")?.with_fallbacks([""]).is_err());
+    /// # Ok::<(), session_core::Error>(())
     /// ```
-    #[must_use]
-    pub fn with_fallbacks<I, S>(mut self, fallbacks: I) -> Self
+    pub fn with_fallbacks<I, S>(mut self, fallbacks: I) -> Result<Self, session_core::Error>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
-        self.fallbacks = fallbacks.into_iter().map(|s| s.as_ref().to_vec()).collect();
+        let fallbacks: Vec<Vec<u8>> = fallbacks.into_iter().map(|s| s.as_ref().to_vec()).collect();
+        for fallback in &fallbacks {
+            check_secret(fallback, "fallback secret")?;
+        }
+        self.fallbacks = fallbacks;
         self.derive();
-        self
+        Ok(self)
     }
 
     /// Refuses compressed tokens whose payload inflates beyond `len` bytes (default
@@ -185,9 +229,10 @@ impl Signer {
     ///
     /// ```
     /// use session_signing::{SignError, Signer};
-    /// let signer = Signer::new("s").with_max_payload_len(100);
+    /// let signer = Signer::new("s")?.with_max_payload_len(100);
     /// let token = signer.sign(&[b'a'; 1000], true);
     /// assert!(matches!(signer.unsign(&token, None), Err(SignError::TooLarge { limit: 100 })));
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     #[must_use]
     pub fn with_max_payload_len(mut self, len: usize) -> Self {
@@ -198,7 +243,8 @@ impl Signer {
     /// The salt.
     ///
     /// ```
-    /// assert_eq!(session_signing::Signer::new("s").with_salt("x").salt(), "x");
+    /// assert_eq!(session_signing::Signer::new("s")?.with_salt("x").salt(), "x");
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn salt(&self) -> &str {
         &self.salt
@@ -207,8 +253,9 @@ impl Signer {
     /// How many fallback secrets are accepted.
     ///
     /// ```
-    /// let signer = session_signing::Signer::new("s").with_fallbacks(["a", "b"]);
+    /// let signer = session_signing::Signer::new("s")?.with_fallbacks(["a", "b"])?;
     /// assert_eq!(signer.fallback_count(), 2);
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn fallback_count(&self) -> usize {
         self.fallbacks.len()
@@ -232,9 +279,10 @@ impl Signer {
     /// Signs `payload` now. See [`sign_at`](Self::sign_at).
     ///
     /// ```
-    /// let signer = session_signing::Signer::new("s");
+    /// let signer = session_signing::Signer::new("s")?;
     /// let token = signer.sign(b"hello", false);
     /// assert!(token.starts_with("aGVsbG8:"));
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn sign(&self, payload: &[u8], compress: bool) -> String {
         self.sign_at(payload, compress, SystemTime::now())
@@ -248,10 +296,11 @@ impl Signer {
     ///
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
-    /// let signer = session_signing::Signer::new("s");
+    /// let signer = session_signing::Signer::new("s")?;
     /// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     /// assert!(signer.sign_at(&[b'a'; 500], true, t).starts_with('.'));
     /// assert!(!signer.sign_at(b"{}", true, t).starts_with('.'));
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn sign_at(&self, payload: &[u8], compress: bool, now: SystemTime) -> String {
         let compressed = (compress && payload.len() >= COMPRESS_THRESHOLD)
@@ -276,9 +325,9 @@ impl Signer {
     /// Verifies `token` now and returns its payload. See [`unsign_at`](Self::unsign_at).
     ///
     /// ```
-    /// let signer = session_signing::Signer::new("s");
+    /// let signer = session_signing::Signer::new("s")?;
     /// assert_eq!(signer.unsign(&signer.sign(b"x", true), None)?, b"x");
-    /// # Ok::<(), session_signing::SignError>(())
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn unsign(&self, token: &str, max_age: Option<Duration>) -> Result<Vec<u8>, SignError> {
         self.unsign_at(token, max_age, SystemTime::now())
@@ -293,13 +342,14 @@ impl Signer {
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
     /// use session_signing::{SignError, Signer};
-    /// let signer = Signer::new("s");
+    /// let signer = Signer::new("s")?;
     /// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     /// let token = signer.sign_at(b"x", false, t);
     /// let age = Duration::from_secs(60);
     /// assert!(signer.unsign_at(&token, Some(age), t + age).is_ok());
     /// let later = t + age + Duration::from_secs(1);
     /// assert!(matches!(signer.unsign_at(&token, Some(age), later), Err(SignError::Expired { .. })));
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn unsign_at(
         &self,
@@ -314,11 +364,11 @@ impl Signer {
     ///
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
-    /// let signer = session_signing::Signer::new("s");
+    /// let signer = session_signing::Signer::new("s")?;
     /// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     /// let token = signer.sign_at(b"x", false, t);
     /// assert_eq!(signer.verify_at(&token, None, t)?.signed_at, t);
-    /// # Ok::<(), session_signing::SignError>(())
+    /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn verify_at(
         &self,

@@ -244,7 +244,8 @@ async fn file_store_native_and_django() {
         .fsync(false)
         .django(Duration::from_secs(1_209_600));
     let store = FileStore::with_config(dir.path(), config).unwrap();
-    let manager = SessionManager::new(store).with_serializer(DjangoCodec::new("django secret"));
+    let manager =
+        SessionManager::new(store).with_serializer(DjangoCodec::new("django secret").unwrap());
     matrix("file (Django)", site(manager), vec![]).await;
 }
 
@@ -297,15 +298,27 @@ pub(crate) fn forged_django_cookies() -> Vec<(String, Vec<Vec<u8>>)> {
     vec![
         (
             "Django cookie with the wrong salt".to_owned(),
-            signed(Signer::new("cookie secret").with_salt("django.core.signing")),
+            signed(
+                Signer::new("cookie secret")
+                    .unwrap()
+                    .with_salt("django.core.signing"),
+            ),
         ),
         (
             "Django cookie with the session-data salt".to_owned(),
-            signed(Signer::new("cookie secret").with_salt(session_signing::DJANGO_SESSION_SALT)),
+            signed(
+                Signer::new("cookie secret")
+                    .unwrap()
+                    .with_salt(session_signing::DJANGO_SESSION_SALT),
+            ),
         ),
         (
             "Django cookie signed with a retired secret".to_owned(),
-            signed(Signer::new("retired secret").with_salt(DJANGO_COOKIE_SALT)),
+            signed(
+                Signer::new("retired secret")
+                    .unwrap()
+                    .with_salt(DJANGO_COOKIE_SALT),
+            ),
         ),
     ]
 }
@@ -317,7 +330,9 @@ async fn cookie_store_every_format() {
         CookieFormat::Expiring,
         CookieFormat::Encrypted,
     ] {
-        let store = CookieStore::new("cookie secret").with_format(format);
+        let store = CookieStore::new("cookie secret")
+            .unwrap()
+            .with_format(format);
         let manager = SessionManager::new(store).with_serializer(Json);
         matrix(
             &format!("cookie {format:?}"),
@@ -331,11 +346,16 @@ async fn cookie_store_every_format() {
 #[tokio::test]
 async fn retired_secret_after_rotation() {
     // The victim logged in while "retired secret" was current.
-    let old = site(SessionManager::new(CookieStore::new("retired secret")));
+    let old = site(SessionManager::new(
+        CookieStore::new("retired secret").unwrap(),
+    ));
     let cookie = victim(&old).await;
     let header = format!("sessionid={cookie}");
     // During rotation the fallback still reads it...
-    let rotating = CookieStore::new("cookie secret").with_fallbacks(["retired secret"]);
+    let rotating = CookieStore::new("cookie secret")
+        .unwrap()
+        .with_fallbacks(["retired secret"])
+        .unwrap();
     let got = send(
         &site(SessionManager::new(rotating)),
         "/whoami",
@@ -346,7 +366,9 @@ async fn retired_secret_after_rotation() {
     assert_eq!(data["member_id"], VICTIM);
     // ...and once the fallback is removed, the cookie is worth nothing: a fresh session and
     // an instruction to delete the stale cookie.
-    let rotated = site(SessionManager::new(CookieStore::new("cookie secret")));
+    let rotated = site(SessionManager::new(
+        CookieStore::new("cookie secret").unwrap(),
+    ));
     let got = send(&rotated, "/whoami", &[header.as_bytes()]).await;
     assert_eq!(got.status, StatusCode::OK);
     assert_eq!(
@@ -360,10 +382,13 @@ async fn retired_secret_after_rotation() {
     // load as an empty session.
     let store = DbStore::in_memory().unwrap();
     let before = site(
-        SessionManager::new(store.clone()).with_serializer(DjangoCodec::new("retired secret")),
+        SessionManager::new(store.clone())
+            .with_serializer(DjangoCodec::new("retired secret").unwrap()),
     );
     let key = victim(&before).await;
-    let after = site(SessionManager::new(store).with_serializer(DjangoCodec::new("cookie secret")));
+    let after = site(
+        SessionManager::new(store).with_serializer(DjangoCodec::new("cookie secret").unwrap()),
+    );
     let got = send(&after, "/whoami", &[format!("sessionid={key}").as_bytes()]).await;
     assert_eq!(got.status, StatusCode::OK);
     assert_eq!(

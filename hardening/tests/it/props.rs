@@ -116,13 +116,13 @@ proptest! {
 
     #[test]
     fn django_codec_round_trips(data in session_data(), compress in any::<bool>()) {
-        let codec = DjangoCodec::new("proptest secret").with_compression(compress);
+        let codec = DjangoCodec::new("proptest secret").unwrap().with_compression(compress);
         let bytes = codec.to_bytes(&data).unwrap();
         prop_assert_eq!(codec.from_bytes(&bytes).unwrap(), data.clone());
         prop_assert_eq!(codec.decode(std::str::from_utf8(&bytes).unwrap()).unwrap(), data.clone());
-        prop_assert!(DjangoCodec::new("another secret").from_bytes(&bytes).is_err());
+        prop_assert!(DjangoCodec::new("another secret").unwrap().from_bytes(&bytes).is_err());
         prop_assert!(
-            DjangoCodec::new("another secret").with_fallbacks(["proptest secret"]).from_bytes(&bytes).is_ok()
+            DjangoCodec::new("another secret").unwrap().with_fallbacks(["proptest secret"]).unwrap().from_bytes(&bytes).is_ok()
         );
     }
 
@@ -135,11 +135,11 @@ proptest! {
     ) {
         // Repetitive payloads make the compressed form (and its `.` marker) appear.
         let payload = if repetitive { payload.repeat(4) } else { payload };
-        let signer = Signer::new("proptest secret").with_salt(salt.clone());
+        let signer = Signer::new("proptest secret").unwrap().with_salt(salt.clone());
         let token = signer.sign(&payload, compress);
         prop_assert_eq!(signer.unsign(&token, None).unwrap(), payload.clone());
         prop_assert_eq!(signer.unsign(&token, Some(Duration::from_secs(60))).unwrap(), payload);
-        let other_salt = Signer::new("proptest secret").with_salt(format!("{salt}x"));
+        let other_salt = Signer::new("proptest secret").unwrap().with_salt(format!("{salt}x"));
         prop_assert!(other_salt.unsign(&token, None).is_err());
     }
 
@@ -151,7 +151,7 @@ proptest! {
         replacement in 0x20u8..0x7f,
     ) {
         let payload = payload.repeat(3);
-        let signer = Signer::new("proptest secret");
+        let signer = Signer::new("proptest secret").unwrap();
         let token = signer.sign(&payload, compress);
         let i = position.index(token.len());
         let mut bytes = token.clone().into_bytes();
@@ -179,6 +179,7 @@ fn cookie_stores() -> Vec<CookieStore> {
     .into_iter()
     .map(|format| {
         CookieStore::new("proptest cookie secret")
+            .unwrap()
             .with_format(format)
             .with_size_limit(64 * 1024)
     })
@@ -194,7 +195,7 @@ proptest! {
         position in any::<proptest::sample::Index>(),
         replacement in 0x20u8..0x7f,
     ) {
-        let codec = DjangoCodec::new("proptest secret");
+        let codec = DjangoCodec::new("proptest secret").unwrap();
         let mut bytes = codec.to_bytes(&data).unwrap();
         let i = position.index(bytes.len());
         prop_assume!(bytes[i] != replacement);
@@ -217,7 +218,7 @@ proptest! {
             let reloaded = store.load(&saved).unwrap();
             prop_assert_eq!(reloaded.as_deref(), Some(&b"{}"[..]));
             // Another secret never opens it.
-            let stranger = CookieStore::new("another cookie secret").with_format(store.format()).with_size_limit(64 * 1024);
+            let stranger = CookieStore::new("another cookie secret").unwrap().with_format(store.format()).with_size_limit(64 * 1024);
             prop_assert_eq!(stranger.load(&value).unwrap(), None);
         }
     }
@@ -266,7 +267,7 @@ fn huge_and_deep_values_round_trip() {
         "big".into(),
         serde_json::json!([u64::MAX, i64::MIN, f64::MAX, 5e-324]),
     );
-    let codec = DjangoCodec::new("s");
+    let codec = DjangoCodec::new("s").unwrap();
     for serializer in [&Json as &dyn Serializer, &DjangoJson, &MessagePack, &codec] {
         let bytes = serializer.to_bytes(&data).unwrap();
         assert_eq!(serializer.from_bytes(&bytes).unwrap(), data);
@@ -284,7 +285,7 @@ fn too_deep_data_fails_cleanly() {
     }
     let mut data = SessionData::new();
     data.insert("deep".into(), deep);
-    let codec = DjangoCodec::new("s");
+    let codec = DjangoCodec::new("s").unwrap();
     for serializer in [&Json as &dyn Serializer, &DjangoJson, &codec] {
         assert!(matches!(
             serializer.to_bytes(&data),

@@ -2,14 +2,22 @@
 
 use super::*;
 
-session_core::conformance_tests!(django_format, CookieStore::new("secret"), client_side);
+session_core::conformance_tests!(
+    django_format,
+    CookieStore::new("secret").unwrap(),
+    client_side
+);
 session_core::conformance_tests!(
     expiring_format,
-    CookieStore::new("secret").with_format(CookieFormat::Expiring),
+    CookieStore::new("secret")
+        .unwrap()
+        .with_format(CookieFormat::Expiring),
     client_side
 );
 session_core::conformance_tests!(
     encrypted_format,
-    CookieStore::new("secret").with_format(CookieFormat::Encrypted),
+    CookieStore::new("secret")
+        .unwrap()
+        .with_format(CookieFormat::Encrypted),
     client_side
 );

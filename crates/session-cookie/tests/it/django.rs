@@ -7,7 +7,7 @@ use super::*;
 #[test]
 fn every_django_cookie_loads() {
     let v = vectors();
-    let store = CookieStore::new(&v.secret_key);
+    let store = CookieStore::new(&v.secret_key).unwrap();
     for vector in &v.vectors {
         let data = store.open_at(&vector.cookie, v.time()).expect(&vector.json);
         assert_eq!(data, vector.json.as_bytes());
@@ -18,8 +18,11 @@ fn every_django_cookie_loads() {
 #[test]
 fn fallback_cookies_load_only_with_the_fallback() {
     let v = vectors();
-    let without = CookieStore::new(&v.secret_key);
-    let with = CookieStore::new(&v.secret_key).with_fallbacks(&v.secret_key_fallbacks);
+    let without = CookieStore::new(&v.secret_key).unwrap();
+    let with = CookieStore::new(&v.secret_key)
+        .unwrap()
+        .with_fallbacks(&v.secret_key_fallbacks)
+        .unwrap();
     for vector in &v.vectors {
         assert_eq!(
             without.open_at(&vector.cookie_signed_with_fallback, v.time()),
@@ -36,7 +39,7 @@ fn fallback_cookies_load_only_with_the_fallback() {
 #[test]
 fn uncompressed_cookies_are_reproduced_byte_for_byte() {
     let v = vectors();
-    let store = CookieStore::new(&v.secret_key);
+    let store = CookieStore::new(&v.secret_key).unwrap();
     let mut checked = 0;
     for vector in v.vectors.iter().filter(|v| !v.compressed) {
         let record = Record::new(vector.json.as_bytes().to_vec(), v.time() + v.age());
@@ -61,7 +64,10 @@ fn uncompressed_cookies_are_reproduced_byte_for_byte() {
 #[test]
 fn negative_vectors_load_nothing() {
     let v = vectors();
-    let store = CookieStore::new(&v.secret_key).with_fallbacks(&v.secret_key_fallbacks);
+    let store = CookieStore::new(&v.secret_key)
+        .unwrap()
+        .with_fallbacks(&v.secret_key_fallbacks)
+        .unwrap();
     for negative in &v.negative {
         assert_eq!(
             store.open_at(&negative.cookie, v.time()),
@@ -77,7 +83,7 @@ fn negative_vectors_load_nothing() {
 #[test]
 fn age_boundary_valid_at_max_age_expired_a_second_later() {
     let v = vectors();
-    let store = CookieStore::new(&v.secret_key);
+    let store = CookieStore::new(&v.secret_key).unwrap();
     let cookie = &v.vectors[1].cookie;
     assert!(store.open_at(cookie, v.time() + v.age()).is_some());
     assert_eq!(store.open_at(cookie, v.time() + v.age() + secs(1)), None);
@@ -90,7 +96,7 @@ fn age_boundary_valid_at_max_age_expired_a_second_later() {
 fn custom_idle_expiry_is_enforced_beyond_django() {
     // {"_session_expiry":300}, signed by Django at t0: Django would accept it for two weeks.
     let v = vectors();
-    let store = CookieStore::new(&v.secret_key);
+    let store = CookieStore::new(&v.secret_key).unwrap();
     let cookie = &v.vectors[7].cookie;
     assert_eq!(v.vectors[7].json, r#"{"_session_expiry":300}"#);
     assert!(store.open_at(cookie, v.time() + secs(300)).is_some());
@@ -101,7 +107,7 @@ fn custom_idle_expiry_is_enforced_beyond_django() {
 fn browser_close_and_iso_expiry() {
     let v = vectors();
     // {"_session_expiry":0}: browser close, max_age applies.
-    let store = CookieStore::new(&v.secret_key);
+    let store = CookieStore::new(&v.secret_key).unwrap();
     assert!(
         store
             .open_at(&v.vectors[8].cookie, v.time() + v.age())
@@ -113,7 +119,9 @@ fn browser_close_and_iso_expiry() {
     );
     // {"_session_expiry":"2030-01-01T00:00:00+00:00"}: enforced as an instant.
     let cookie = &v.vectors[9].cookie;
-    let long = CookieStore::new(&v.secret_key).with_max_age(secs(20 * 365 * 86_400));
+    let long = CookieStore::new(&v.secret_key)
+        .unwrap()
+        .with_max_age(secs(20 * 365 * 86_400));
     let new_year = UNIX_EPOCH + secs(1_893_456_000);
     assert!(long.open_at(cookie, new_year - secs(1)).is_some());
     assert_eq!(long.open_at(cookie, new_year), None);
@@ -123,7 +131,7 @@ fn browser_close_and_iso_expiry() {
 
 #[test]
 fn odd_expiry_values_fall_back_to_max_age() {
-    let store = CookieStore::new("s");
+    let store = CookieStore::new("s").unwrap();
     for data in [
         &br#"{"_session_expiry":"not a date"}"#[..],
         br#"{"_session_expiry":null}"#,
@@ -151,7 +159,8 @@ fn odd_expiry_values_fall_back_to_max_age() {
 
 #[test]
 fn manager_round_trip_with_django_json() {
-    let manager = SessionManager::new(CookieStore::new("secret")).with_serializer(DjangoJson);
+    let manager =
+        SessionManager::new(CookieStore::new("secret").unwrap()).with_serializer(DjangoJson);
     let mut session = manager.session(None);
     session.insert("name", "Zoë ☃ 😀").unwrap();
     session.set_expiry(Expiry::Idle(secs(300))).unwrap();
@@ -171,7 +180,11 @@ fn manager_round_trip_with_django_json() {
         Some("Zoë ☃ 😀")
     );
     // The payload is Django's JSON, escaped.
-    let payload = CookieStore::new("secret").load(&value).unwrap().unwrap();
+    let payload = CookieStore::new("secret")
+        .unwrap()
+        .load(&value)
+        .unwrap()
+        .unwrap();
     assert_eq!(
         payload,
         br#"{"name":"Zo\u00eb \u2603 \ud83d\ude00","_session_expiry":300}"#
@@ -181,7 +194,7 @@ fn manager_round_trip_with_django_json() {
 
 #[test]
 fn store_exceptions_are_as_documented() {
-    let store = CookieStore::new("s");
+    let store = CookieStore::new("s").unwrap();
     let value = store
         .create(&Record::new(b"{}".to_vec(), SystemTime::now() + secs(60)))
         .unwrap();

@@ -83,10 +83,16 @@ fn round_trip_with_real_django() {
         return;
     };
     let (secret, old) = ("rust-and-django-share-this-secret", "the-previous-secret");
-    let store = CookieStore::new(secret).with_fallbacks([old]);
+    let store = CookieStore::new(secret)
+        .unwrap()
+        .with_fallbacks([old])
+        .unwrap();
     let manager = SessionManager::new(store.clone()).with_serializer(DjangoJson);
-    let codec = DjangoCodec::new(secret).with_fallbacks([old]);
-    let old_store = CookieStore::new(old);
+    let codec = DjangoCodec::new(secret)
+        .unwrap()
+        .with_fallbacks([old])
+        .unwrap();
+    let old_store = CookieStore::new(old).unwrap();
 
     let mut our_cookies = Vec::new();
     let mut our_db = Vec::new();
@@ -110,7 +116,7 @@ fn round_trip_with_real_django() {
     session.save().unwrap();
     our_cookies.push(session.key().unwrap().to_owned());
     // A forged one must load empty in Django too.
-    our_cookies.push(CookieStore::new("wrong").create(&record).unwrap());
+    our_cookies.push(CookieStore::new("wrong").unwrap().create(&record).unwrap());
 
     let make: Vec<Value> = sessions()
         .into_iter()

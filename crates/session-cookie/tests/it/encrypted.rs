@@ -7,7 +7,9 @@ use session_core::{MessagePack, SessionManager};
 use super::*;
 
 fn store() -> CookieStore {
-    CookieStore::new("secret").with_format(CookieFormat::Encrypted)
+    CookieStore::new("secret")
+        .unwrap()
+        .with_format(CookieFormat::Encrypted)
 }
 
 const DATA: &[u8] = br#"{"credit_card":"4111111111111111","member_id":7}"#;
@@ -36,7 +38,7 @@ fn the_client_cannot_read_it() {
     assert!(!raw.windows(16).any(|w| w == b"4111111111111111"));
     assert!(!token.contains(':'), "not the signed format");
     // The signed formats, by contrast, are only base64.
-    let signed = CookieStore::new("secret").with_compression(false);
+    let signed = CookieStore::new("secret").unwrap().with_compression(false);
     let token = signed.seal_at(&record(DATA, secs(3600)), t0()).unwrap();
     let (payload, _) = token.split_once(':').unwrap();
     assert_eq!(URL_SAFE_NO_PAD.decode(payload).unwrap(), DATA);
@@ -92,16 +94,21 @@ fn another_cookie_name_does_not_open_it() {
 fn wrong_secret_salt_or_format_does_not_open_it() {
     let token = store().seal_at(&record(DATA, secs(3600)), t0()).unwrap();
     let wrong = [
-        CookieStore::new("other").with_format(CookieFormat::Encrypted),
+        CookieStore::new("other")
+            .unwrap()
+            .with_format(CookieFormat::Encrypted),
         store().with_salt("another salt"),
-        CookieStore::new("secret"),
-        CookieStore::new("secret").with_format(CookieFormat::Expiring),
+        CookieStore::new("secret").unwrap(),
+        CookieStore::new("secret")
+            .unwrap()
+            .with_format(CookieFormat::Expiring),
     ];
     for store in wrong {
         assert_eq!(store.open_at(&token, t0()), None, "{store:?}");
     }
     // And a signed cookie does not open as an encrypted one.
     let signed = CookieStore::new("secret")
+        .unwrap()
         .seal_at(&record(DATA, secs(60)), t0())
         .unwrap();
     assert_eq!(store().open_at(&signed, t0()), None);
@@ -109,9 +116,11 @@ fn wrong_secret_salt_or_format_does_not_open_it() {
 
 #[test]
 fn fallback_secrets_decrypt_old_cookies() {
-    let old = CookieStore::new("old").with_format(CookieFormat::Encrypted);
+    let old = CookieStore::new("old")
+        .unwrap()
+        .with_format(CookieFormat::Encrypted);
     let token = old.seal_at(&record(DATA, secs(3600)), t0()).unwrap();
-    let rotated = store().with_fallbacks(["older", "old"]);
+    let rotated = store().with_fallbacks(["older", "old"]).unwrap();
     assert_eq!(rotated.open_at(&token, t0()).as_deref(), Some(DATA));
     // New cookies use the new secret: the old store cannot read them.
     let new = rotated.seal_at(&record(DATA, secs(3600)), t0()).unwrap();

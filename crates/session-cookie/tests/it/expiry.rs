@@ -6,7 +6,9 @@ use super::*;
 
 #[test]
 fn expiring_format_enforces_the_record_expiry() {
-    let store = CookieStore::new("s").with_format(CookieFormat::Expiring);
+    let store = CookieStore::new("s")
+        .unwrap()
+        .with_format(CookieFormat::Expiring);
     let token = store
         .seal_at(&record(b"\x81\xa1a\x01", secs(10)), t0())
         .unwrap();
@@ -30,6 +32,7 @@ fn expiring_format_enforces_the_record_expiry() {
 fn max_age_caps_every_format() {
     for format in FORMATS {
         let store = CookieStore::new("s")
+            .unwrap()
             .with_format(format)
             .with_max_age(secs(50));
         let token = store.seal_at(&record(b"{}", secs(3600)), t0()).unwrap();
@@ -43,8 +46,10 @@ fn max_age_caps_every_format() {
 
 #[test]
 fn expiring_is_not_django_format() {
-    let expiring = CookieStore::new("s").with_format(CookieFormat::Expiring);
-    let django = CookieStore::new("s");
+    let expiring = CookieStore::new("s")
+        .unwrap()
+        .with_format(CookieFormat::Expiring);
+    let django = CookieStore::new("s").unwrap();
     let a = expiring.seal_at(&record(b"{}", secs(60)), t0()).unwrap();
     let b = django.seal_at(&record(b"{}", secs(60)), t0()).unwrap();
     assert_eq!(django.open_at(&a, t0()), None);
@@ -53,7 +58,9 @@ fn expiring_is_not_django_format() {
 
 #[test]
 fn idle_expiry_with_message_pack_is_enforced_by_the_expiring_format() {
-    let store = CookieStore::new("s").with_format(CookieFormat::Expiring);
+    let store = CookieStore::new("s")
+        .unwrap()
+        .with_format(CookieFormat::Expiring);
     let manager = SessionManager::new(store.clone()).with_serializer(MessagePack);
     let mut session = manager.session(None);
     session.insert("a", 1).unwrap();
@@ -68,7 +75,7 @@ fn idle_expiry_with_message_pack_is_enforced_by_the_expiring_format() {
 #[test]
 fn save_of_a_dead_cookie_is_interrupted() {
     for format in FORMATS {
-        let store = CookieStore::new("s").with_format(format);
+        let store = CookieStore::new("s").unwrap().with_format(format);
         let fresh = Record::new(b"{}".to_vec(), SystemTime::now() + secs(60));
         for dead in [
             "",

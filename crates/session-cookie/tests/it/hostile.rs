@@ -36,7 +36,7 @@ fn junk() -> Vec<String> {
 #[test]
 fn junk_loads_nothing_in_every_format() {
     for format in FORMATS {
-        let store = CookieStore::new("s").with_format(format);
+        let store = CookieStore::new("s").unwrap().with_format(format);
         for case in junk() {
             assert_eq!(store.load(&case).unwrap(), None, "{format:?} {:.40}", case);
         }
@@ -46,7 +46,7 @@ fn junk_loads_nothing_in_every_format() {
 #[test]
 fn tampered_signed_cookies_load_nothing() {
     for format in [CookieFormat::Django, CookieFormat::Expiring] {
-        let store = CookieStore::new("s").with_format(format);
+        let store = CookieStore::new("s").unwrap().with_format(format);
         for data in [&br#"{"member_id":1}"#[..], &[b'a'; 600][..]] {
             let token = store.seal_at(&record(data, secs(60)), t0()).unwrap();
             assert!(store.open_at(&token, t0()).is_some());
@@ -72,11 +72,14 @@ fn tampered_signed_cookies_load_nothing() {
 #[test]
 fn wrong_secret_or_salt_loads_nothing() {
     for format in FORMATS {
-        let store = CookieStore::new("s").with_format(format);
+        let store = CookieStore::new("s").unwrap().with_format(format);
         let token = store.seal_at(&record(b"{}", secs(60)), t0()).unwrap();
         for other in [
-            CookieStore::new("t").with_format(format),
-            CookieStore::new("s").with_format(format).with_salt("x"),
+            CookieStore::new("t").unwrap().with_format(format),
+            CookieStore::new("s")
+                .unwrap()
+                .with_format(format)
+                .with_salt("x"),
         ] {
             assert_eq!(other.open_at(&token, t0()), None, "{format:?}");
         }
@@ -85,11 +88,32 @@ fn wrong_secret_or_salt_loads_nothing() {
 
 #[test]
 fn debug_never_shows_secrets() {
-    let store = CookieStore::new("top-secret-value").with_fallbacks(["older-secret-value"]);
+    let store = CookieStore::new("top-secret-value")
+        .unwrap()
+        .with_fallbacks(["older-secret-value"])
+        .unwrap();
     let debug = format!("{store:?}");
     assert!(
         !debug.contains("top-secret") && !debug.contains("older-secret"),
         "{debug}"
     );
     assert!(debug.contains("[redacted]"));
+}
+
+#[test]
+fn an_empty_secret_or_fallback_is_refused() {
+    assert!(matches!(
+        CookieStore::new(""),
+        Err(session_core::Error::EmptySecret)
+    ));
+    let store = CookieStore::new("a secret").unwrap();
+    for format in FORMATS {
+        assert!(matches!(
+            store
+                .clone()
+                .with_format(format)
+                .with_fallbacks(["old", ""]),
+            Err(session_core::Error::EmptySecret)
+        ));
+    }
 }

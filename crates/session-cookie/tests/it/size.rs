@@ -19,7 +19,7 @@ fn incompressible(len: usize) -> Vec<u8> {
 #[test]
 fn oversize_is_cookie_too_large_at_create_and_save() {
     for format in FORMATS {
-        let store = CookieStore::new("s").with_format(format);
+        let store = CookieStore::new("s").unwrap().with_format(format);
         let big = Record::new(incompressible(8000), SystemTime::now() + secs(60));
         match store.create(&big) {
             Err(Error::CookieTooLarge { size, limit }) => {
@@ -41,6 +41,7 @@ fn oversize_is_cookie_too_large_at_create_and_save() {
 fn limit_counts_name_equals_value_exactly() {
     for format in [CookieFormat::Django, CookieFormat::Expiring] {
         let store = CookieStore::new("s")
+            .unwrap()
             .with_format(format)
             .with_compression(false);
         let rec = record(&incompressible(1000), secs(60));
@@ -73,7 +74,7 @@ fn limit_counts_name_equals_value_exactly() {
 
 #[test]
 fn compression_keeps_repetitive_sessions_small() {
-    let store = CookieStore::new("s");
+    let store = CookieStore::new("s").unwrap();
     let big = format!(r#"{{"blob":"{}"}}"#, "ab".repeat(5000)).into_bytes();
     let value = store.seal_at(&record(&big, secs(60)), t0()).unwrap();
     assert!(value.len() < 300, "{}", value.len());
@@ -82,7 +83,7 @@ fn compression_keeps_repetitive_sessions_small() {
 
 #[test]
 fn the_manager_reports_the_error() {
-    let manager = SessionManager::new(CookieStore::new("s"));
+    let manager = SessionManager::new(CookieStore::new("s").unwrap());
     let mut session = manager.session(None);
     session
         .insert("blob", String::from_utf8(incompressible(8000)).unwrap())

@@ -31,8 +31,8 @@ fn manager_writes_django_named_files_with_session_data_text() {
     let dir = tempfile::tempdir().unwrap();
     let v = vectors();
     let secret = v["secret_key"].as_str().unwrap();
-    let manager =
-        SessionManager::new(django_store(dir.path())).with_serializer(DjangoCodec::new(secret));
+    let manager = SessionManager::new(django_store(dir.path()))
+        .with_serializer(DjangoCodec::new(secret).unwrap());
     let mut session = manager.session(None);
     session.insert("name", "Zoë").unwrap();
     session.save().unwrap();
@@ -43,7 +43,7 @@ fn manager_writes_django_named_files_with_session_data_text() {
     let text = fs::read_to_string(&path).unwrap();
     assert!(text.is_ascii());
     assert_eq!(
-        DjangoCodec::new(secret).decode(&text).unwrap()["name"],
+        DjangoCodec::new(secret).unwrap().decode(&text).unwrap()["name"],
         json!("Zoë")
     );
     // Django computes the expiry as mtime + SESSION_COOKIE_AGE: mtime is the save time.
@@ -60,8 +60,8 @@ fn files_written_by_django_load() {
     let dir = tempfile::tempdir().unwrap();
     let v = vectors();
     let secret = v["secret_key"].as_str().unwrap();
-    let manager =
-        SessionManager::new(django_store(dir.path())).with_serializer(DjangoCodec::new(secret));
+    let manager = SessionManager::new(django_store(dir.path()))
+        .with_serializer(DjangoCodec::new(secret).unwrap());
     for vector in v["vectors"].as_array().unwrap() {
         let key = key::generate();
         fs::write(
@@ -139,8 +139,8 @@ fn real_django_shares_the_directory() {
     };
     let dir = tempfile::tempdir().unwrap();
     let secret = "shared-secret-for-file-interop";
-    let manager =
-        SessionManager::new(django_store(dir.path())).with_serializer(DjangoCodec::new(secret));
+    let manager = SessionManager::new(django_store(dir.path()))
+        .with_serializer(DjangoCodec::new(secret).unwrap());
     let mut session = manager.session(None);
     session.insert("from", "rust").unwrap();
     session.insert("name", "Zoë ☃").unwrap();

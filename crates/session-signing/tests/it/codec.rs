@@ -12,7 +12,7 @@ use crate::vectors;
 #[test]
 fn every_django_row_decodes_to_its_data() {
     let v = vectors();
-    let codec = DjangoCodec::new(&v.secret_key);
+    let codec = DjangoCodec::new(&v.secret_key).unwrap();
     for vector in &v.vectors {
         let data = codec.from_bytes(vector.db_session_data.as_bytes()).unwrap();
         assert_eq!(data, vector.data, "{}", vector.json);
@@ -22,9 +22,14 @@ fn every_django_row_decodes_to_its_data() {
 #[test]
 fn fallback_signed_rows_need_the_fallback() {
     let v = vectors();
-    let old = Signer::new(&v.secret_key_fallbacks[0]).with_salt(DJANGO_SESSION_SALT);
-    let without = DjangoCodec::new(&v.secret_key);
-    let with = DjangoCodec::new(&v.secret_key).with_fallbacks(&v.secret_key_fallbacks);
+    let old = Signer::new(&v.secret_key_fallbacks[0])
+        .unwrap()
+        .with_salt(DJANGO_SESSION_SALT);
+    let without = DjangoCodec::new(&v.secret_key).unwrap();
+    let with = DjangoCodec::new(&v.secret_key)
+        .unwrap()
+        .with_fallbacks(&v.secret_key_fallbacks)
+        .unwrap();
     for vector in &v.vectors {
         let row = old.sign_at(vector.json.as_bytes(), true, v.time());
         assert!(matches!(
@@ -38,7 +43,7 @@ fn fallback_signed_rows_need_the_fallback() {
 #[test]
 fn rows_are_reproduced_exactly_when_not_compressed() {
     let v = vectors();
-    let codec = DjangoCodec::new(&v.secret_key);
+    let codec = DjangoCodec::new(&v.secret_key).unwrap();
     let mut exact = 0;
     for vector in v.vectors.iter().filter(|v| !v.compressed) {
         let ours = codec.encode_at(&vector.data, v.time()).unwrap();
@@ -57,7 +62,7 @@ fn rows_are_reproduced_exactly_when_not_compressed() {
 #[test]
 fn compressed_rows_round_trip() {
     let v = vectors();
-    let codec = DjangoCodec::new(&v.secret_key);
+    let codec = DjangoCodec::new(&v.secret_key).unwrap();
     for vector in v.vectors.iter().filter(|v| v.compressed) {
         let ours = codec.encode_at(&vector.data, v.time()).unwrap();
         let big = vector.json.len() >= session_signing::COMPRESS_THRESHOLD;
@@ -69,7 +74,7 @@ fn compressed_rows_round_trip() {
 #[test]
 fn age_is_ignored_like_django() {
     let v = vectors();
-    let codec = DjangoCodec::new(&v.secret_key);
+    let codec = DjangoCodec::new(&v.secret_key).unwrap();
     // Signed in 2023, read now (years later): the store's expiry governs, not the timestamp.
     assert!(codec.decode(&v.vectors[1].db_session_data).is_ok());
 }
@@ -77,7 +82,7 @@ fn age_is_ignored_like_django() {
 #[test]
 fn cookie_salt_is_not_session_salt() {
     let v = vectors();
-    let codec = DjangoCodec::new(&v.secret_key);
+    let codec = DjangoCodec::new(&v.secret_key).unwrap();
     let err = codec
         .from_bytes(v.vectors[1].cookie.as_bytes())
         .unwrap_err();
@@ -93,8 +98,10 @@ fn cookie_salt_is_not_session_salt() {
 #[test]
 fn corrupt_input_is_a_deserialize_error() {
     let v = vectors();
-    let codec = DjangoCodec::new(&v.secret_key);
-    let signer = Signer::new(&v.secret_key).with_salt(DJANGO_SESSION_SALT);
+    let codec = DjangoCodec::new(&v.secret_key).unwrap();
+    let signer = Signer::new(&v.secret_key)
+        .unwrap()
+        .with_salt(DJANGO_SESSION_SALT);
     let not_json = signer.sign(b"this is not json {", true);
     let not_object = signer.sign(b"[1,2,3]", true);
     let inputs: [&[u8]; 7] = [
@@ -117,7 +124,7 @@ fn corrupt_input_is_a_deserialize_error() {
 
 #[test]
 fn non_ascii_is_escaped_for_django() {
-    let codec = DjangoCodec::new("s").with_compression(false);
+    let codec = DjangoCodec::new("s").unwrap().with_compression(false);
     let mut data = SessionData::new();
     data.insert("name".into(), "Zoë ☃ 😀".into());
     let text = codec.to_bytes(&data).unwrap();
@@ -134,8 +141,10 @@ fn non_ascii_is_escaped_for_django() {
 #[test]
 fn forged_row_loads_as_an_empty_session() {
     let store = std::sync::Arc::new(MemoryStore::new());
-    let manager = SessionManager::new(store.clone()).with_serializer(DjangoCodec::new("secret"));
+    let manager =
+        SessionManager::new(store.clone()).with_serializer(DjangoCodec::new("secret").unwrap());
     let forged = DjangoCodec::new("attacker's guess")
+        .unwrap()
         .to_bytes(
             &[("_auth_user_id".to_owned(), "1".into())]
                 .into_iter()

@@ -13,8 +13,10 @@ use crate::vectors;
 fn signer() -> (Signer, crate::Vectors) {
     let v = vectors();
     let signer = Signer::new(&v.secret_key)
+        .unwrap()
         .with_salt(&v.cookie_salt)
-        .with_fallbacks(&v.secret_key_fallbacks);
+        .with_fallbacks(&v.secret_key_fallbacks)
+        .unwrap();
     (signer, v)
 }
 
@@ -87,9 +89,11 @@ fn tampered_parts_give_bad_signature() {
 fn wrong_secret_and_wrong_salt_are_refused() {
     let v = vectors();
     let token = &v.vectors[1].cookie;
-    let wrong_secret = Signer::new("not the secret").with_salt(&v.cookie_salt);
-    let wrong_salt = Signer::new(&v.secret_key).with_salt(&v.db_salt);
-    let default_salt = Signer::new(&v.secret_key);
+    let wrong_secret = Signer::new("not the secret")
+        .unwrap()
+        .with_salt(&v.cookie_salt);
+    let wrong_salt = Signer::new(&v.secret_key).unwrap().with_salt(&v.db_salt);
+    let default_salt = Signer::new(&v.secret_key).unwrap();
     for signer in [wrong_secret, wrong_salt, default_salt] {
         assert!(matches!(
             signer.unsign_at(token, None, v.time()),
@@ -143,7 +147,9 @@ fn junk_is_refused_without_panic() {
 #[test]
 fn validly_signed_garbage_is_a_clear_error() {
     let v = vectors();
-    let signer = Signer::new(&v.secret_key).with_salt(&v.cookie_salt);
+    let signer = Signer::new(&v.secret_key)
+        .unwrap()
+        .with_salt(&v.cookie_salt);
     let sign = |value: &str| django_sign(&v.secret_key, &v.cookie_salt, value);
 
     // Not base64 (Django would raise too).
@@ -194,7 +200,7 @@ fn validly_signed_garbage_is_a_clear_error() {
 
 #[test]
 fn decompression_is_bounded() {
-    let signer = Signer::new("s").with_max_payload_len(1 << 16);
+    let signer = Signer::new("s").unwrap().with_max_payload_len(1 << 16);
     let bomb = signer.sign(&vec![0u8; 1 << 20], true);
     assert!(
         bomb.len() < 3000,
@@ -216,7 +222,7 @@ fn decompression_is_bounded() {
 
 #[test]
 fn large_payloads_round_trip() {
-    let signer = Signer::new("s");
+    let signer = Signer::new("s").unwrap();
     let data: Vec<u8> = (0..1 << 20)
         .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
         .collect();
@@ -229,7 +235,10 @@ fn large_payloads_round_trip() {
 
 #[test]
 fn debug_never_shows_secrets() {
-    let signer = Signer::new("top-secret-value").with_fallbacks(["older-secret-value"]);
+    let signer = Signer::new("top-secret-value")
+        .unwrap()
+        .with_fallbacks(["older-secret-value"])
+        .unwrap();
     let debug = format!("{signer:?}");
     assert!(
         !debug.contains("top-secret") && !debug.contains("older-secret"),

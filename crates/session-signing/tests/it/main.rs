@@ -3,6 +3,7 @@
 mod codec;
 mod hostile;
 mod props;
+mod secrets;
 mod vectors;
 
 #[path = "../../testdata/vectors.rs"]
