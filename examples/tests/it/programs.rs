@@ -52,6 +52,10 @@ mod backend_redis;
 #[path = "../../examples/operations.rs"]
 mod operations;
 
+#[allow(dead_code)]
+#[path = "../../examples/server.rs"]
+mod server;
+
 #[test]
 fn concepts() {
     concepts::main().unwrap();
@@ -125,4 +129,9 @@ fn backend_redis() {
 #[test]
 fn operations() {
     operations::main().unwrap();
+}
+
+#[test]
+fn server() {
+    server::main().unwrap();
 }
