@@ -13,7 +13,8 @@ use session_tower::{Session, SessionError, SessionLayer};
 async fn count(session: Session) -> Result<String, SessionError> {
     let visits = session.get::<u64>("visits").await?.unwrap_or(0) + 1;
     session.insert("visits", visits).await?; // saved when the response goes out
-    Ok(format!("You have been here {visits} times."))
+    let times = if visits == 1 { "time" } else { "times" };
+    Ok(format!("You have been here {visits} {times}."))
 }
 
 pub fn app(store: DbStore) -> Router {
