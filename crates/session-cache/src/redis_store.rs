@@ -68,6 +68,9 @@ impl RedisStore {
     /// ```
     /// let store = session_cache::RedisStore::open("redis://127.0.0.1:6379/")?;
     /// assert!(session_cache::RedisStore::open("not a url").is_err());
+    /// let tls = session_cache::RedisStore::open("rediss://127.0.0.1/").unwrap_err();
+    /// let why = std::error::Error::source(&tls).unwrap().to_string();
+    /// assert!(why.contains("TLS (rediss://) is not supported yet"), "{why}");
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn open(url: &str) -> Result<Self> {
@@ -83,7 +86,11 @@ impl RedisStore {
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn with_config(config: RedisConfig) -> Result<Self> {
-        let client = redis::Client::open(config.url.as_str()).map_err(backend)?;
+        if config.url.starts_with("rediss://") {
+            return Err(Error::backend("redis", UrlError::Tls));
+        }
+        let client = redis::Client::open(config.url.as_str())
+            .map_err(|e| Error::backend("redis", UrlError::Invalid(e)))?;
         Ok(RedisStore {
             client,
             config,
@@ -213,6 +220,37 @@ enum Written {
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Why a Redis URL was refused before any connection.
+#[derive(Debug)]
+enum UrlError {
+    Tls,
+    Invalid(RedisError),
+}
+
+impl std::fmt::Display for UrlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            UrlError::Tls => {
+                "TLS (rediss://) is not supported yet by the redis backend: use redis://, \
+                 e.g. through a local TLS tunnel"
+            }
+            UrlError::Invalid(_) => {
+                "not a Redis URL: use redis://[user:password@]host[:port][/db] or \
+                 unix:///path/to/socket"
+            }
+        })
+    }
+}
+
+impl std::error::Error for UrlError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            UrlError::Tls => None,
+            UrlError::Invalid(e) => Some(e),
+        }
+    }
+}
 
 fn backend(e: RedisError) -> Error {
     Error::backend("redis", e)

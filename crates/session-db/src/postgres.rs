@@ -219,6 +219,15 @@ impl PgConfig {
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn connect_with(&self, mut config: postgres::Config) -> Result<PgStore> {
+        if config.get_ssl_mode() == postgres::config::SslMode::Require {
+            return Err(Error::backend(
+                BACKEND,
+                OpenError {
+                    path: describe(&config).into(),
+                    source: crate::error::TlsNotSupported.into(),
+                },
+            ));
+        }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(self.connect_timeout);
         }

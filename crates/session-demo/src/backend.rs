@@ -75,10 +75,10 @@ impl Backend {
                     None => DbStore::open(&options.db),
                 };
                 let store = opened.map_err(|source| DemoError::Open {
-                    what: format!("database `{}`", options.db.display()),
-                    source: source.into(),
+                    what: format!("database `{}` (--db)", options.db.display()),
+                    source: explain_sqlite(&options.db).unwrap_or_else(|| source.into()),
                 })?;
-                let manager = server_side(SessionManager::new(store.clone()), options);
+                let manager = server_side(SessionManager::new(store.clone()), options)?;
                 let what = match django {
                     Some(_) => format!("db (Django's django_session in {})", options.db.display()),
                     None => format!("db (SQLite {})", options.db.display()),
@@ -87,7 +87,7 @@ impl Backend {
             }
             BackendKind::Cache => {
                 let store = Arc::new(CacheStore::new());
-                let manager = server_side(SessionManager::new(store.clone()), options);
+                let manager = server_side(SessionManager::new(store.clone()), options)?;
                 (
                     manager,
                     Store::Cache(store),
@@ -99,19 +99,18 @@ impl Backend {
                 if options.django_secret.is_some() {
                     config = config.django(session_core::SessionConfig::default().cookie_age);
                 }
-                // The default directory is made on first run; one given with --dir must
-                // exist (as in Django), so that a typo is an error, not a new directory.
-                if options.dir == Options::default().dir {
-                    config = config.create_dir(true);
-                }
-                let store = FileStore::with_config(&options.dir, config).map_err(|source| {
-                    DemoError::Open {
-                        what: format!("session directory `{}`", options.dir.display()),
-                        source: source.into(),
-                    }
-                })?;
+                // Made if missing (mode 0700), and proven writable now: a directory the
+                // sessions cannot be written to fails here, not at the first login.
+                let config = config.create_dir(true);
+                let open_failed = |how: &str, source: session_core::BoxError| DemoError::Open {
+                    what: format!("session directory `{}`{how}", options.dir.display()),
+                    source,
+                };
+                let store = FileStore::with_config(&options.dir, config)
+                    .map_err(|e| open_failed("", e.into()))?;
+                check_writable(&options.dir).map_err(|e| open_failed(" for writing", e.into()))?;
                 let store = Arc::new(store);
-                let manager = server_side(SessionManager::new(store.clone()), options);
+                let manager = server_side(SessionManager::new(store.clone()), options)?;
                 let what = match django {
                     Some(_) => format!("file (Django's layout in {})", options.dir.display()),
                     None => format!("file ({})", options.dir.display()),
@@ -120,6 +119,7 @@ impl Backend {
             }
             BackendKind::Postgres => {
                 let url = options.db_url.as_deref().unwrap_or_default();
+                probe_postgres(url)?;
                 let opened = match django {
                     Some(_) => PgStore::connect_django(url),
                     None => PgStore::connect(url),
@@ -128,7 +128,7 @@ impl Backend {
                     what: "the PostgreSQL database of --db-url".to_owned(),
                     source: source.into(),
                 })?;
-                let manager = server_side(SessionManager::new(store.clone()), options);
+                let manager = server_side(SessionManager::new(store.clone()), options)?;
                 let what = match django {
                     Some(_) => "postgres (Django's django_session)",
                     None => "postgres",
@@ -145,7 +145,7 @@ impl Backend {
                         source: source.into(),
                     })?;
                 let store = Arc::new(store);
-                let manager = server_side(SessionManager::new(store.clone()), options);
+                let manager = server_side(SessionManager::new(store.clone()), options)?;
                 (manager, Store::Redis(store), "redis".to_owned())
             }
             BackendKind::Cookie => {
@@ -154,7 +154,7 @@ impl Backend {
                         if options.secret.is_some() {
                             tracing::warn!("--django-secret given: --secret is not used");
                         }
-                        let store = CookieStore::new(secret);
+                        let store = CookieStore::new(secret).map_err(secret_refused)?;
                         let manager =
                             SessionManager::new(store.clone()).with_serializer(DjangoJson);
                         (store, manager)
@@ -169,7 +169,9 @@ impl Backend {
                         });
                         // The expiring format signs the record's expiry into the cookie, so
                         // `set_expiry` holds whatever the serializer.
-                        let store = CookieStore::new(secret).with_format(CookieFormat::Expiring);
+                        let store = CookieStore::new(secret)
+                            .map_err(secret_refused)?
+                            .with_format(CookieFormat::Expiring);
                         let manager = with_serializer(SessionManager::new(store.clone()), options);
                         (store, manager)
                     }
@@ -230,11 +232,87 @@ impl Backend {
 }
 
 /// Server-side stores: Django's codec in Django mode, else the chosen serializer.
-fn server_side(manager: SessionManager, options: &Options) -> SessionManager {
-    match options.django_secret.as_deref() {
-        Some(secret) => manager.with_serializer(DjangoCodec::new(secret)),
+fn server_side(manager: SessionManager, options: &Options) -> Result<SessionManager, DemoError> {
+    Ok(match options.django_secret.as_deref() {
+        Some(secret) => manager.with_serializer(DjangoCodec::new(secret).map_err(secret_refused)?),
         None => with_serializer(manager, options),
+    })
+}
+
+/// Why SQLite cannot open `path`, when the file system can tell: SQLite's own error says
+/// only "unable to open database file".
+fn explain_sqlite(path: &std::path::Path) -> Option<session_core::BoxError> {
+    let reason = if path.is_dir() {
+        "it is a directory: name a file, e.g. sessions.sqlite3 in it".to_owned()
+    } else {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty())?;
+        if dir.is_dir() {
+            return None;
+        }
+        format!(
+            "the directory `{}` does not exist: create it or choose another path",
+            dir.display()
+        )
+    };
+    Some(reason.into())
+}
+
+/// One direct connection before the store builds its pool: the pool retries a failed
+/// connection for seconds, logging each attempt, before it gives up; this fails at once,
+/// with the cause. URLs the driver cannot parse or that ask for TLS are left to the store,
+/// which says what is wrong with them.
+fn probe_postgres(url: &str) -> Result<(), DemoError> {
+    let Ok(mut config) = url.parse::<postgres::Config>() else {
+        return Ok(());
+    };
+    if config.get_ssl_mode() == postgres::config::SslMode::Require {
+        return Ok(());
     }
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(std::time::Duration::from_secs(5));
+    }
+    // The blocking client runs its own runtime: not on an async thread.
+    let connected = std::thread::scope(|scope| {
+        scope
+            .spawn(|| config.connect(postgres::NoTls).map(drop))
+            .join()
+    });
+    match connected {
+        Ok(Err(source)) => Err(DemoError::Open {
+            what: format!(
+                "the PostgreSQL database of --db-url ({})",
+                describe_pg(&config)
+            ),
+            source: source.into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// `user@host:port/dbname` of a PostgreSQL configuration, never its password.
+fn describe_pg(config: &postgres::Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(host)) => host.clone(),
+        Some(postgres::config::Host::Unix(path)) => path.display().to_string(),
+        None => "localhost".to_owned(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let user = config.get_user().unwrap_or_default();
+    let db = config.get_dbname().unwrap_or_default();
+    format!("{user}@{host}:{port}/{db}")
+}
+
+/// A secret the signing crates refused (the command line already refuses empty ones).
+fn secret_refused(source: session_core::Error) -> DemoError {
+    DemoError::Secret(source)
+}
+
+/// Creates and removes a file in `dir`, so that a directory the sessions cannot be written
+/// to is an error at startup instead of a failed save at the first login.
+fn check_writable(dir: &std::path::Path) -> std::io::Result<()> {
+    let probe = dir.join(format!(".write-check-{}", session_core::key::generate()));
+    std::fs::File::create_new(&probe)?;
+    std::fs::remove_file(&probe)
 }
 
 fn with_serializer(manager: SessionManager, options: &Options) -> SessionManager {

@@ -10,8 +10,12 @@ pub const USAGE: &str = "\
 session-demo: the views of Django's session docs, served on any session-engines backend
 
 USAGE:
-    session-demo [OPTIONS]                  serve the site
-    session-demo clear-expired [OPTIONS]    delete expired sessions (db, postgres, file)
+    session-demo [COMMAND] [OPTIONS]
+
+COMMANDS:
+    serve                   serve the site [the default]
+    clear-expired           delete expired sessions, as Django's clearsessions (db,
+                            postgres and file backends; a progress bar when there are many)
 
 OPTIONS:
     --addr HOST:PORT        where to listen; HOST is an IP address or a host name
@@ -21,15 +25,20 @@ OPTIONS:
     --db-url URL            PostgreSQL of the postgres backend, e.g.
                             postgres://user@127.0.0.1/app or host=127.0.0.1 dbname=app
     --redis-url URL         Redis of the redis backend, e.g. redis://127.0.0.1:6379/
-    --dir PATH              directory of the file backend [default: sessions]
+    --dir PATH              directory of the file backend, created (mode 0700) if missing
+                            [default: sessions]
     --serializer NAME       json | msgpack [default: json]
-    --secret S              signing secret of the cookie backend (random when absent)
+    --secret S              signing secret of the cookie backend (random when absent);
+                            other users see it in `ps`: prefer SESSION_SECRET or
+    --secret-file PATH      a file holding the secret (a trailing newline is ignored)
     --inline                run the db or file store on the async threads instead of the
                             blocking pool (faster for a local SQLite file; see
                             session_tower::SessionLayer::inline)
     --django-secret S       Django mode: share sessions with a Django site that has this
                             SECRET_KEY (Django's signed cookies, django_session table and
-                            session codec)
+                            session codec); prefer DJANGO_SECRET_KEY or
+    --django-secret-file PATH
+                            a file holding it (a trailing newline is ignored)
     --header-timeout SECS   close a connection that sends no complete request head within
                             SECS, idle keep-alive ones included [default: 10]
     --request-timeout SECS  answer 408 to a request not answered within SECS; also how long
@@ -37,6 +46,14 @@ OPTIONS:
     --max-connections N     open connections at most; a new one beyond closes the oldest
                             idle one [default: 1024, lowered to fit the open-files limit]
     -h, --help              print this help
+
+ENVIRONMENT:
+    SESSION_SECRET          the secret, when neither --secret nor --secret-file is given
+    DJANGO_SECRET_KEY       Django mode's secret, when neither --django-secret nor
+                            --django-secret-file is given
+    RUST_LOG                what to log [default: info]
+
+Secrets must have at least 8 characters; under 32 bytes a warning says they are weak.
 ";
 
 /// Which store sessions live in.
@@ -176,9 +193,20 @@ impl Default for Options {
 /// The shortest secret accepted: anything shorter is a typo or a placeholder.
 pub const MIN_SECRET_LEN: usize = 8;
 
+/// Where each secret comes from: its flag, its file flag, its environment variable.
+const SECRETS: [(&str, &str, &str); 2] = [
+    ("--secret", "--secret-file", "SESSION_SECRET"),
+    (
+        "--django-secret",
+        "--django-secret-file",
+        "DJANGO_SECRET_KEY",
+    ),
+];
+
 impl Options {
     /// Parses the arguments after the program name. Flags take `--flag value` or
-    /// `--flag=value`; each may appear once.
+    /// `--flag=value`; each may appear once. Reads no environment variable: see
+    /// [`parse_with_env`](Self::parse_with_env).
     ///
     /// ```
     /// use session_demo::{Command, Options};
@@ -192,6 +220,37 @@ impl Options {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
+        Self::parse_with_env(args, |_| None)
+    }
+
+    /// [`parse`](Self::parse), taking the secrets that no flag gives from `env`
+    /// (`SESSION_SECRET`, `DJANGO_SECRET_KEY`): the program passes
+    /// `|name| std::env::var(name).ok()`. A secret comes from its flag (`--secret`), else
+    /// its file (`--secret-file`), else the environment; the flag and the file together are
+    /// an error, and so is an empty or short secret from any of them.
+    ///
+    /// ```
+    /// use session_demo::Options;
+    /// let env = |name: &str| (name == "SESSION_SECRET").then(|| "from the environment".to_owned());
+    /// let options = Options::parse_with_env(["--backend", "cookie"], env)?;
+    /// assert_eq!(options.secret.as_deref(), Some("from the environment"));
+    /// let options = Options::parse_with_env(["--backend", "cookie", "--secret", "from the flag"], env)?;
+    /// assert_eq!(options.secret.as_deref(), Some("from the flag"));
+    /// let empty = |_: &str| Some(String::new());
+    /// let err = Options::parse_with_env(["--backend", "cookie"], empty).unwrap_err();
+    /// assert!(err.report().starts_with("SESSION_SECRET is empty"), "{}", err.report());
+    /// # Ok::<(), session_demo::DemoError>(())
+    /// ```
+    pub fn parse_with_env<I, S>(
+        args: I,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Options, DemoError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        // Per entry of SECRETS: the flag's value, the file flag's path.
+        let mut secrets: [(Option<String>, Option<String>); 2] = Default::default();
         let mut options = Options::default();
         let mut seen: Vec<String> = Vec::new();
         let mut command = None;
@@ -224,7 +283,7 @@ impl Options {
                 Some((flag, value)) => (flag.to_owned(), Some(value.to_owned())),
                 None => (arg.clone(), None),
             };
-            const FLAGS: [&str; 12] = [
+            const FLAGS: [&str; 14] = [
                 "--addr",
                 "--backend",
                 "--db",
@@ -234,6 +293,8 @@ impl Options {
                 "--serializer",
                 "--secret",
                 "--django-secret",
+                "--secret-file",
+                "--django-secret-file",
                 "--header-timeout",
                 "--request-timeout",
                 "--max-connections",
@@ -273,7 +334,7 @@ impl Options {
                 "--db" => (options.db, db_set) = (path(&flag, value)?, true),
                 "--dir" => (options.dir, dir_set) = (path(&flag, value)?, true),
                 "--db-url" => options.db_url = Some(url(&flag, value)?),
-                "--redis-url" => options.redis_url = Some(url(&flag, value)?),
+                "--redis-url" => options.redis_url = Some(redis_url(url(&flag, value)?)?),
                 "--serializer" => {
                     options.serializer = match value.as_str() {
                         "json" => SerializerKind::Json,
@@ -285,10 +346,15 @@ impl Options {
                         }
                     }
                 }
-                "--secret" => options.secret = Some(secret(&flag, value)?),
-                _ => options.django_secret = Some(secret(&flag, value)?),
+                "--secret" => secrets[0].0 = Some(value),
+                "--secret-file" => secrets[0].1 = Some(value),
+                "--django-secret" => secrets[1].0 = Some(value),
+                _ => secrets[1].1 = Some(value),
             }
         }
+        let [secret, django] = secrets;
+        options.secret = resolve_secret(SECRETS[0], secret, &env)?;
+        options.django_secret = resolve_secret(SECRETS[1], django, &env)?;
         options.command = command.unwrap_or(Command::Serve);
         if db_set && options.backend != BackendKind::Db {
             return Err(usage("`--db` needs `--backend db`"));
@@ -313,7 +379,8 @@ impl Options {
         }
         if options.django_secret.is_some() && options.serializer == SerializerKind::MessagePack {
             return Err(usage(
-                "Django mode uses Django's JSON codec: drop `--serializer msgpack`",
+                "Django mode (--django-secret or DJANGO_SECRET_KEY) uses Django's JSON codec: \
+                 drop `--serializer msgpack`",
             ));
         }
         if options.command == Command::ClearExpired
@@ -349,11 +416,56 @@ fn url(flag: &str, value: String) -> Result<String, DemoError> {
     Ok(value)
 }
 
-fn secret(flag: &str, value: String) -> Result<String, DemoError> {
-    if value.trim().chars().count() < MIN_SECRET_LEN {
-        return Err(usage(format!(
-            "`{flag}` is too short: use at least {MIN_SECRET_LEN} characters"
-        )));
+/// A Redis URL's scheme, checked here so that the error is one clear line (the URL is not
+/// repeated: it may hold a password).
+fn redis_url(value: String) -> Result<String, DemoError> {
+    const SCHEMES: [&str; 4] = ["redis://", "rediss://", "unix://", "redis+unix://"];
+    if !SCHEMES.iter().any(|scheme| value.starts_with(scheme)) {
+        return Err(usage(
+            "`--redis-url` is not a Redis URL: use redis://HOST[:PORT][/DB], \
+             e.g. redis://127.0.0.1:6379/",
+        ));
     }
     Ok(value)
+}
+
+/// The secret of one `(flag, file flag, variable)` entry of [`SECRETS`], from the flag's
+/// value, else the file, else the environment; checked.
+fn resolve_secret(
+    (flag, file_flag, var): (&str, &str, &str),
+    (value, file): (Option<String>, Option<String>),
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<String>, DemoError> {
+    let (value, what) = match (value, file) {
+        (Some(_), Some(_)) => {
+            return Err(usage(format!("give `{flag}` or `{file_flag}`, not both")));
+        }
+        (Some(value), None) => (value, format!("`{flag}`")),
+        (None, Some(path)) => {
+            if path.trim().is_empty() {
+                return Err(usage(format!("`{file_flag}` needs a non-empty path")));
+            }
+            let text = std::fs::read_to_string(&path).map_err(|source| DemoError::Open {
+                what: format!("the secret file `{path}` of {file_flag}"),
+                source: source.into(),
+            })?;
+            let value = text.trim_end_matches(['\n', '\r']).to_owned();
+            (value, format!("the secret in `{path}` ({file_flag})"))
+        }
+        (None, None) => match env(var) {
+            Some(value) => (value, var.to_owned()),
+            None => return Ok(None),
+        },
+    };
+    if value.trim().is_empty() {
+        return Err(usage(format!(
+            "{what} is empty: anyone could forge sessions; give a long random secret"
+        )));
+    }
+    if value.trim().chars().count() < MIN_SECRET_LEN {
+        return Err(usage(format!(
+            "{what} is too short: use at least {MIN_SECRET_LEN} characters, better 32 or more"
+        )));
+    }
+    Ok(Some(value))
 }

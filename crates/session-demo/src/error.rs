@@ -26,6 +26,9 @@ pub enum DemoError {
         #[source]
         source: BoxError,
     },
+    /// A secret was refused by the signing code (an empty one).
+    #[error("the secret was refused")]
+    Secret(#[source] session_core::Error),
     /// The address could not be bound.
     #[error("cannot listen on {addr}")]
     Listen {
@@ -69,7 +72,13 @@ impl DemoError {
         let mut cause = std::error::Error::source(self);
         while let Some(error) = cause {
             let text = error.to_string();
-            if !line.ends_with(&text) {
+            // "sqlite backend error" and "cannot open the session database `…`" repeat
+            // what this error already says; their causes do not.
+            let wrapper = matches!(
+                error.downcast_ref::<session_core::Error>(),
+                Some(session_core::Error::Backend { .. })
+            ) || error.is::<session_db::OpenError>();
+            if !wrapper && !line.ends_with(&text) {
                 line.push_str(": ");
                 line.push_str(&text);
             }

@@ -9,7 +9,6 @@ mod run;
 mod serve;
 mod views;
 
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::Router;
@@ -43,10 +42,7 @@ pub use views::{MEMBERS, escape};
 /// # Ok(()) }
 /// ```
 pub fn app(backend: &Backend) -> Router {
-    let site = views::Site {
-        backend: Arc::from(backend.describe()),
-        comments: Arc::new(Mutex::new(Vec::new())),
-    };
+    let site = views::Site::new(backend);
     let mut layer = SessionLayer::new(backend.manager.clone());
     if backend.inline {
         layer = layer.inline(true);

@@ -31,7 +31,7 @@ where
         .try_init();
     let args: Result<Vec<String>, _> = args.into_iter().map(|a| a.into().into_string()).collect();
     let options = match args {
-        Ok(args) => Options::parse(args),
+        Ok(args) => Options::parse_with_env(args, |name| std::env::var(name).ok()),
         Err(_) => Err(DemoError::Usage("arguments must be UTF-8".to_owned())),
     };
     let result = options.and_then(|options| match options.command {

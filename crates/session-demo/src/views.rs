@@ -14,7 +14,7 @@ use session_tower::{Session, SessionError};
 /// The members of the demo: `(id, username, password)`.
 pub const MEMBERS: [(u64, &str, &str); 2] = [(1, "alice", "wonderland"), (2, "bob", "builder")];
 
-/// How many comments the page keeps (in memory, newest first).
+/// How many comments the page keeps (in the server's memory, newest first).
 const KEPT_COMMENTS: usize = 20;
 /// Longest comment kept, in characters.
 const MAX_COMMENT_CHARS: usize = 500;
@@ -22,8 +22,27 @@ const MAX_COMMENT_CHARS: usize = 500;
 #[derive(Clone)]
 pub(crate) struct Site {
     pub(crate) backend: Arc<str>,
+    /// The cookie backend: the cookie holds the session itself, not a key.
+    pub(crate) cookie: bool,
     pub(crate) comments: Arc<Mutex<Vec<(String, String)>>>,
 }
+
+impl Site {
+    pub(crate) fn new(backend: &crate::Backend) -> Site {
+        Site {
+            backend: Arc::from(backend.describe()),
+            cookie: matches!(backend.store, crate::Store::Cookie(_)),
+            comments: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+}
+
+/// The login form, on the page and again after a wrong password.
+const LOGIN_FORM: &str = "<form method=\"post\" action=\"/login\">\n\
+     <label>Username <input name=\"username\" autocomplete=\"username\"></label>\n\
+     <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\"></label>\n\
+     <button>Log in</button>\n</form>\n\
+     <p class=\"hint\">Members: alice / wonderland, bob / builder.</p>\n";
 
 type Page = Result<Response, SessionError>;
 
@@ -85,9 +104,11 @@ pub(crate) async fn login(
         .iter()
         .find(|(_, name, password)| *name == form.username && *password == form.password);
     let Some((id, ..)) = member else {
-        return Ok(message(
+        // A browser gets the form again, to retry without going back.
+        return Ok(message_then(
             &headers,
             "Your username and password didn't match.",
+            LOGIN_FORM,
         ));
     };
     session.cycle_key().await?;
@@ -109,6 +130,11 @@ pub(crate) async fn session_json(session: Session) -> Result<Json<Value>, Sessio
 /// The answer of a form view: exactly `text` as `text/plain` (the contract, what curl and
 /// tests see); browsers, which ask for HTML, get it on a small page with a way back.
 fn message(headers: &HeaderMap, text: &str) -> Response {
+    message_then(headers, text, "")
+}
+
+/// [`message`], with `more` (HTML) after the message on the browser's page.
+fn message_then(headers: &HeaderMap, text: &str, more: &str) -> Response {
     let wants_html = headers
         .get_all(header::ACCEPT)
         .iter()
@@ -122,7 +148,7 @@ fn message(headers: &HeaderMap, text: &str) -> Response {
             .into_response();
     }
     let body = format!(
-        "<p class=\"message\">{}</p>\n<p><a href=\"/\">Back to the page</a></p>\n",
+        "<p class=\"message\">{}</p>\n{more}<p><a href=\"/\">Back to the page</a></p>\n",
         escape(text)
     );
     Html(layout("session-engines demo", &body)).into_response()
@@ -148,14 +174,10 @@ pub(crate) async fn index(State(site): State<Site>, session: Session) -> Page {
              <form method=\"post\" action=\"/logout\"><button>Log out</button></form>\n",
             escape(name)
         )),
-        None => body.push_str(
-            "<p>You are not logged in.</p>\n\
-             <form method=\"post\" action=\"/login\">\n\
-             <label>Username <input name=\"username\" autocomplete=\"username\"></label>\n\
-             <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\"></label>\n\
-             <button>Log in</button>\n</form>\n\
-             <p class=\"hint\">Members: alice / wonderland, bob / builder.</p>\n",
-        ),
+        None => {
+            body.push_str("<p>You are not logged in.</p>\n");
+            body.push_str(LOGIN_FORM);
+        }
     }
     body.push_str("</section>\n");
 
@@ -174,6 +196,11 @@ pub(crate) async fn index(State(site): State<Site>, session: Session) -> Page {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .clone();
+    body.push_str(
+        "<p class=\"hint\">Comments live in this server's memory: a restart forgets them. \
+         Your session, which remembers that you commented, lives in the store named at the \
+         top.</p>\n",
+    );
     if !comments.is_empty() {
         body.push_str("<ul class=\"comments\">\n");
         for (author, text) in &comments {
@@ -189,8 +216,14 @@ pub(crate) async fn index(State(site): State<Site>, session: Session) -> Page {
 
     body.push_str("<section>\n<h2>Your session</h2>\n");
     body.push_str(&match key.as_deref() {
+        Some(value) if site.cookie => format!(
+            "<p>Cookie: <code>{}</code> (the start of it: the cookie holds the whole session, \
+             signed; any copy of it works until it expires)</p>\n",
+            escape(&session_core::key_prefix(value))
+        ),
         Some(key) => format!(
-            "<p>Key: <code>{}</code> (the start of it: the key is a password)</p>\n",
+            "<p>Key: <code>{}</code> (the start of it: whoever has the key has the session, \
+             so it is kept secret like a password)</p>\n",
             escape(&session_core::key_prefix(key))
         ),
         None => "<p>No session stored yet.</p>\n".to_owned(),

@@ -57,6 +57,10 @@ macro_rules! flows {
             async fn django_mode_shares_sessions() {
                 super::django_mode_shares_sessions(&setup()).await;
             }
+            #[tokio::test]
+            async fn the_page_tells_the_truth() {
+                super::the_page_tells_the_truth(&setup()).await;
+            }
         }
     )*};
 }
@@ -289,19 +293,21 @@ pub async fn django_mode_shares_sessions(setup: &Setup) {
     let manager = match setup.options.backend {
         BackendKind::Db => session_db::DbStore::open_django(&setup.options.db)
             .unwrap()
-            .django_manager(secret),
+            .django_manager(secret)
+            .unwrap(),
         BackendKind::File => {
             let config = session_file::FileConfig::default()
                 .django(session_core::SessionConfig::default().cookie_age);
             let store = session_file::FileStore::with_config(&setup.options.dir, config).unwrap();
-            SessionManager::new(store).with_serializer(session_signing::DjangoCodec::new(secret))
+            SessionManager::new(store)
+                .with_serializer(session_signing::DjangoCodec::new(secret).unwrap())
         }
         BackendKind::Cookie => {
             assert!(
                 cookie.contains(':'),
                 "Django's signed-cookie format: {cookie}"
             );
-            SessionManager::new(session_cookie::CookieStore::new(secret))
+            SessionManager::new(session_cookie::CookieStore::new(secret).unwrap())
                 .with_serializer(DjangoJson)
         }
         // The cache lives in the app's process only; the codec is covered by session-signing.
@@ -309,4 +315,57 @@ pub async fn django_mode_shares_sessions(setup: &Setup) {
     };
     let mut session = manager.session(Some(&cookie));
     assert_eq!(session.get::<u64>("member_id").unwrap(), Some(1));
+}
+
+/// A browser's POST: it asks for HTML.
+async fn browser_post(client: &Client, path: &str, form: &str) -> String {
+    use tower::ServiceExt;
+    let mut request = axum::http::Request::post(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "text/html,application/xhtml+xml");
+    if let Some(cookie) = &client.cookie {
+        request = request.header("cookie", format!("sessionid={cookie}"));
+    }
+    let request = request
+        .body(axum::body::Body::from(form.to_owned()))
+        .unwrap();
+    let response = client.app.clone().oneshot(request).await.unwrap();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    String::from_utf8(body.to_vec()).unwrap()
+}
+
+/// What the HTML page says: the login form after a wrong password, where comments live,
+/// and what the cookie holds on this backend.
+pub async fn the_page_tells_the_truth(setup: &Setup) {
+    let mut client = Client::new(&setup.options);
+    let page = browser_post(&client, "/login", "username=alice&password=rabbit").await;
+    assert!(
+        page.contains("Your username and password didn&#x27;t match."),
+        "{page}"
+    );
+    assert!(
+        page.contains("action=\"/login\""),
+        "the form to try again: {page}"
+    );
+    assert!(page.contains("name=\"password\""), "{page}");
+
+    client.post("/comment", "comment=Remember me").await;
+    let page = client.get("/").await.body;
+    assert!(page.contains("Remember me"));
+    assert!(
+        page.contains("Comments live in this server's memory: a restart forgets them."),
+        "{page}"
+    );
+    if setup.options.backend == BackendKind::Cookie {
+        assert!(
+            page.contains("the cookie holds the whole session"),
+            "{page}"
+        );
+        assert!(!page.contains("password)"), "{page}");
+    } else {
+        assert!(page.contains("<p>Key: <code>"), "{page}");
+        assert!(page.contains("like a password"), "{page}");
+    }
 }
