@@ -60,7 +60,7 @@ async fn quickstart_counts_visits() {
     let mut browser = Browser::new(quickstart::app(store));
     assert_eq!(
         browser.send("GET", "/", "").await.1,
-        "You have been here 1 times."
+        "You have been here 1 time."
     );
     assert_eq!(
         browser.send("GET", "/", "").await.1,
@@ -69,6 +69,6 @@ async fn quickstart_counts_visits() {
     browser.cookie = None; // another browser
     assert_eq!(
         browser.send("GET", "/", "").await.1,
-        "You have been here 1 times."
+        "You have been here 1 time."
     );
 }
