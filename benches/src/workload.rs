@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::json;
 use session_core::SessionData;
 
-/// The two session shapes of the issue: a typical one and a large one.
+/// The two session shapes measured: a typical one and a large one.
 ///
 /// ```
 /// use session_benches::Size;

@@ -124,7 +124,7 @@ fn verdict(r: Option<f64>, bar: f64) -> String {
     })
 }
 
-/// Each ratio of issue #8's bar, measured in this run.
+/// Each ratio of the bar (the targets listed in the benchmarks chapter), measured in this run.
 fn bar_table(out: &mut String, m: &Medians) {
     out.push_str(
         "## Against the bar (typical session, 10,000 live; ✓ within it)\n\n\

@@ -1,4 +1,4 @@
-//! Load test of the demo site, per backend, on loopback (issue 10). Not run by `cargo test`.
+//! Load test of the demo site, per backend, on loopback. Not run by `cargo test`.
 //!
 //! ```text
 //! cargo build --release -p session-demo -p session-hardening

@@ -1,4 +1,4 @@
-//! Cross-backend hardening tests (issue 10). See the package README.
+//! Cross-backend hardening tests. See the package README.
 
 mod concurrency;
 mod crash;

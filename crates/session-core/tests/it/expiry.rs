@@ -98,7 +98,7 @@ fn session(config: SessionConfig) -> session_core::Session {
         .session(None)
 }
 
-// TESTS.md: default expiry age = cookie_age, also after set_expiry(BrowserClose)
+// Django: default expiry age = cookie_age, also after set_expiry(BrowserClose)
 #[test]
 fn default_expiry_is_cookie_age_also_for_browser_close() {
     let mut s = session(SessionConfig::default());
@@ -107,7 +107,7 @@ fn default_expiry_is_cookie_age_also_for_browser_close() {
     assert_eq!(s.expiry_age().unwrap(), AGE);
 }
 
-// TESTS.md: set_expiry(Idle 10 s) → date = modification + 10 s, age 10 s; same with an instant
+// Django: set_expiry(Idle 10 s) → date = modification + 10 s, age 10 s; same with an instant
 #[test]
 fn custom_expiry_seconds_and_instant() {
     // Python datetimes have microsecond precision; so do stored instants.
@@ -130,7 +130,7 @@ fn custom_expiry_seconds_and_instant() {
     assert_eq!(s.expiry_age_at(now).unwrap(), Duration::from_secs(10));
 }
 
-// TESTS.md: set_expiry(Default) after a custom one restores cookie_age
+// Django: set_expiry(Default) after a custom one restores cookie_age
 #[test]
 fn default_after_custom_restores_cookie_age() {
     let mut s = session(SessionConfig::default());
@@ -140,7 +140,7 @@ fn default_after_custom_restores_cookie_age() {
     assert!(!s.contains_key(reserved::SESSION_EXPIRY).unwrap());
 }
 
-// TESTS.md: expire_at_browser_close with the global setting off and on
+// Django: expire_at_browser_close with the global setting off and on
 #[test]
 fn expire_at_browser_close_matrix() {
     for global in [false, true] {

@@ -1,5 +1,5 @@
 //! `SessionManager::finish`: Django's `SessionMiddleware.process_response`, and the exact
-//! `Set-Cookie` strings of FORMAT.md.
+//! `Set-Cookie` strings Django sends.
 
 use std::time::{Duration, SystemTime};
 

@@ -1,4 +1,4 @@
-//! `Session` behaviour: Django's `SessionTestsMixin`, line by line (TESTS.md "Every backend").
+//! `Session` behaviour: Django's `SessionTestsMixin`, line by line.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,4 +1,4 @@
-//! HTTP tests of the demo site: the flows of DESIGN §8 on every backend, the command line
+//! HTTP tests of the demo site: its routes' flows on every backend, the command line
 //! and `clear-expired`.
 
 mod cli;

@@ -1,6 +1,5 @@
-//! The "Middleware" lines of TESTS.md (Django's SessionMiddleware tests), as plain async
-//! functions over any [`Env`]; `middleware_tests!` stamps out one `#[tokio::test]` per check
-//! and backend configuration.
+//! Django's SessionMiddleware tests, as plain async functions over any [`Env`];
+//! `middleware_tests!` stamps out one `#[tokio::test]` per check and backend configuration.
 
 use std::sync::Arc;
 
