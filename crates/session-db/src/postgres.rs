@@ -35,6 +35,10 @@ const SCHEMA_LOCK: i64 = 0x5e55_10d8_0001;
 ///   (A retried `create` whose first attempt did commit leaves an orphan row that nothing
 ///   refers to and that expires.)
 /// - Statements are prepared once per pooled connection.
+/// - **Blocking**: every operation blocks its thread while the server answers. On a thread
+///   that runs async tasks it fails at once with [`Error::Backend`] (instead of the sync
+///   driver's panic): call it through `tokio::task::spawn_blocking` or from a thread of
+///   your own, as session-tower's `SessionLayer` does by default (never `inline(true)`).
 /// - Expiries are stored between the Unix epoch and the expiry ceiling
 ///   ([`max_expiry`](session_core::expiry::max_expiry), the end of year 9999): an absurd
 ///   instant saturates there instead of overflowing the driver's conversion.
@@ -525,6 +529,7 @@ impl PgStore {
         &self,
         mut f: impl FnMut(&mut Conn) -> Result<T, postgres::Error>,
     ) -> Result<T> {
+        refuse_on_executor()?;
         let attempts = self.inner.pool.max_size() + 1;
         let mut attempt = 0;
         loop {
@@ -547,6 +552,37 @@ impl PgStore {
                 .map(|s| Box::new(s) as Box<dyn ToSql + Sync>)
                 .map_err(|e| Error::Serialize(Box::new(e))),
         }
+    }
+}
+
+/// A `PgStore` operation was called on a thread that runs async tasks.
+///
+/// The sync `postgres` client blocks on a runtime of its own, which tokio forbids on a
+/// thread that drives tasks (it would panic with "Cannot start a runtime from within a
+/// runtime"), and blocking there would stall every task of that thread while the
+/// database answers. Run the store's operations on a blocking thread instead.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the PostgreSQL store blocks, so it cannot run on an async executor thread: call it \
+     from tokio::task::spawn_blocking or a thread of your own (with session-tower, do not \
+     run it inline: no SessionLayer::inline(true), no Session::from_core)"
+)]
+struct OnExecutor;
+
+/// `Err(OnExecutor)` on a thread of a tokio runtime other than its blocking pool: an async
+/// task (a worker thread, or the thread inside `Runtime::block_on`). Threads of the
+/// blocking pool (`spawn_blocking`, where session-tower sends this store) and threads
+/// outside any runtime are fine.
+fn refuse_on_executor() -> Result<()> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Ok(());
+    }
+    // A blocking-pool thread runs a task (it has an id) but is no worker.
+    let blocking_pool = tokio::runtime::worker_index().is_none() && tokio::task::try_id().is_some();
+    if blocking_pool {
+        Ok(())
+    } else {
+        Err(Error::backend(BACKEND, OnExecutor))
     }
 }
 

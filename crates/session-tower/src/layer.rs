@@ -90,7 +90,8 @@ impl SessionLayer {
     /// lightly loaded service, inline I/O removes that overhead (two hops for a request
     /// that reads and saves). The price: while the store works, that executor thread serves
     /// no other request, and a slow disk, a lock wait (SQLite busy timeout) or a network
-    /// store stalls every task on the thread. Never use it for network stores.
+    /// store stalls every task on the thread. Never use it for network stores: a
+    /// PostgreSQL store refuses to run inline, every request then failing with a 500.
     ///
     /// ```
     /// # use session_core::{MemoryStore, SessionManager};

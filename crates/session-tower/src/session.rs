@@ -16,8 +16,9 @@ fn to_value<T: Serialize>(value: T) -> Result<Value> {
 
 impl Session {
     /// A session extractor over a core session, outside any layer: for unit tests of
-    /// handlers and for doc examples. Store I/O runs inline; nothing is saved unless you
-    /// call [`save`](Self::save).
+    /// handlers and for doc examples. Store I/O runs inline (so a PostgreSQL store, which
+    /// must not block an executor thread, answers every call with an error); nothing is
+    /// saved unless you call [`save`](Self::save).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]

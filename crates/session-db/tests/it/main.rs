@@ -3,6 +3,8 @@
 mod common;
 mod conformance;
 mod django;
+#[cfg(feature = "postgres")]
+mod executor;
 mod expiry;
 #[cfg(feature = "postgres")]
 mod postgres;

@@ -3,6 +3,7 @@
 
 mod middleware;
 mod misc;
+mod postgres;
 mod support;
 
 use session_core::MemoryStore;
