@@ -5,8 +5,9 @@
 pub mod client;
 
 /// The value of the environment variable `var` when it is set and not empty; otherwise
-/// prints `skipped: set VAR to run` (the workspace convention for server tests) and
-/// returns `None`.
+/// prints `skipped: set VAR to run` and returns `None`. The tests that call it are also
+/// marked ignored when `var` was unset at build time (see `build.rs`), so this only
+/// happens when they are run with `--ignored` without their server.
 ///
 /// ```
 /// assert_eq!(session_hardening::server_url("SESSION_HARDENING_SURELY_UNSET"), None);
