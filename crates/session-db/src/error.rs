@@ -130,6 +130,7 @@ pub struct LockTimeout {
 /// The PostgreSQL URL asks for TLS (`sslmode=require`), which the postgres backend does not
 /// support yet. Checked before connecting, so the error says so instead of the driver's
 /// "no TLS implementation configured".
+#[cfg(feature = "postgres")]
 #[derive(Debug, thiserror::Error)]
 #[error(
     "TLS (sslmode=require) is not supported yet by the postgres backend: connect without it \
