@@ -377,6 +377,12 @@ impl Options {
             }
             _ => {}
         }
+        if options.inline && matches!(options.backend, BackendKind::Postgres | BackendKind::Redis) {
+            return Err(usage(format!(
+                "`--inline` would run the {} store's network waits on the async threads: drop `--inline` (the store already schedules its own I/O)",
+                options.backend.name()
+            )));
+        }
         if options.django_secret.is_some() && options.serializer == SerializerKind::MessagePack {
             return Err(usage(
                 "Django mode (--django-secret or DJANGO_SECRET_KEY) uses Django's JSON codec: \

@@ -457,3 +457,27 @@ fn an_unreachable_server_is_a_clear_error() {
     let err = session_demo::Backend::open(&o).unwrap_err();
     assert!(err.to_string().contains("Redis"), "{err}");
 }
+
+#[test]
+fn inline_is_refused_for_network_stores() {
+    // Refused before any connection: no server needed.
+    for args in [
+        [
+            "--backend",
+            "postgres",
+            "--db-url",
+            "host=127.0.0.1 user=postgres",
+            "--inline",
+        ],
+        [
+            "--backend",
+            "redis",
+            "--redis-url",
+            "redis://127.0.0.1:6379/",
+            "--inline",
+        ],
+    ] {
+        let line = one_line_error(&args, &[]);
+        assert!(line.contains("drop `--inline`"), "{args:?}: {line}");
+    }
+}
