@@ -75,7 +75,7 @@ impl Codec {
     /// assert!(m.session(None).key().is_none());
     /// ```
     pub fn manager(self, store: Arc<dyn SessionStore>) -> SessionManager {
-        let manager = SessionManager::new(store);
+        let manager = SessionManager::new_sync(store);
         match self {
             Codec::Json => manager.with_serializer(Json),
             Codec::MessagePack => manager.with_serializer(MessagePack),

@@ -24,7 +24,7 @@ impl MapStore {
 }
 
 impl SessionStore for MapStore {
-    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+    fn load_record(&self, key: &str) -> Result<Option<Record>> {
         // Malformed keys are not sessions: never look them up (no error either).
         if !key::is_well_formed(key) {
             return Ok(None);
@@ -34,7 +34,7 @@ impl SessionStore for MapStore {
             .map()
             .get(key)
             .filter(|r| !r.is_expired_at(now))
-            .map(|r| r.data.clone()))
+            .cloned())
     }
 
     fn create(&self, record: &Record) -> Result<String> {
@@ -69,11 +69,20 @@ impl SessionStore for MapStore {
     }
 
     fn exists(&self, key: &str) -> Result<bool> {
-        Ok(self.load(key)?.is_some())
+        Ok(self.load_record(key)?.is_some())
     }
 
-    fn runs_inline(&self) -> bool {
-        true // memory only: session-tower may call it on the async executor
+    // Rolling expiry without rewriting the data (optional: the default says
+    // `Unsupported` and callers save the whole session instead).
+    fn touch(&self, key: &str, expires_at: SystemTime) -> Result<()> {
+        let now = SystemTime::now();
+        match self.map().get_mut(key) {
+            Some(record) if !record.is_expired_at(now) => {
+                record.expires_at = expires_at;
+                Ok(())
+            }
+            _ => Err(Error::Interrupted),
+        }
     }
 }
 
@@ -86,6 +95,11 @@ impl ClearExpired for MapStore {
         Ok((before - map.len()) as u64)
     }
 }
+
+// Async callers (session-tower) reach it through `AsyncSessionStore`. Memory only, so its
+// operations may run right on the async executor; a store that blocks would use
+// `session_core::impl_async_blocking!` with its runtime's blocking pool instead.
+session_core::impl_async_inline!(MapStore, clear_expired);
 // ANCHOR_END: store
 
 // ANCHOR: backend_error

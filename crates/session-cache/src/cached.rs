@@ -16,7 +16,8 @@ use crate::locks::KeyLocks;
 /// `redis`) implement it.
 ///
 /// # Contract
-/// - `get` returns the bytes of a live entry, or `None` (unknown, expired, malformed key).
+/// - `get` returns the record (bytes and expiry) of a live entry, or `None` (unknown,
+///   expired, malformed key).
 /// - `put` stores `record` under `key` unconditionally, replacing any entry; a record
 ///   that has already expired removes the entry instead.
 /// - `remove` removes the entry if present; `contains` tells whether a live one exists.
@@ -33,9 +34,9 @@ use crate::locks::KeyLocks;
 /// struct MapCache(Mutex<HashMap<String, Record>>);
 ///
 /// impl KeyedCache for MapCache {
-///     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+///     fn get(&self, key: &str) -> Result<Option<Record>> {
 ///         let map = self.0.lock().unwrap();
-///         Ok(map.get(key).filter(|r| !r.is_expired_at(SystemTime::now())).map(|r| r.data.clone()))
+///         Ok(map.get(key).filter(|r| !r.is_expired_at(SystemTime::now())).cloned())
 ///     }
 ///     fn put(&self, key: &str, record: &Record) -> Result<()> {
 ///         self.0.lock().unwrap().insert(key.to_owned(), record.clone());
@@ -56,8 +57,8 @@ use crate::locks::KeyLocks;
 /// # Ok::<(), session_core::Error>(())
 /// ```
 pub trait KeyedCache: Send + Sync {
-    /// The bytes of the live entry under `key`, or `None`.
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
+    /// The record of the live entry under `key`, or `None`.
+    fn get(&self, key: &str) -> Result<Option<Record>>;
     /// Stores `record` under `key`, replacing any entry (an expired record removes it).
     fn put(&self, key: &str, record: &Record) -> Result<()>;
     /// Removes the entry under `key`; unknown keys are fine.
@@ -77,7 +78,7 @@ pub trait KeyedCache: Send + Sync {
 }
 
 impl<C: KeyedCache + ?Sized> KeyedCache for Arc<C> {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+    fn get(&self, key: &str) -> Result<Option<Record>> {
         (**self).get(key)
     }
     fn put(&self, key: &str, record: &Record) -> Result<()> {
@@ -94,7 +95,10 @@ impl<C: KeyedCache + ?Sized> KeyedCache for Arc<C> {
     }
 }
 
-/// How long a session read from the store on a cache miss stays in the cache by default.
+/// The fill TTL of earlier releases, when a load could not tell a session's expiry.
+#[deprecated(
+    note = "fills now last until the session's own expiry; cap them with `CachedStore::with_fill_ttl` if you need to"
+)]
 pub const DEFAULT_FILL_TTL: Duration = Duration::from_secs(60);
 
 /// A cache in front of any store: Django's `cached_db` engine.
@@ -115,14 +119,14 @@ pub const DEFAULT_FILL_TTL: Duration = Duration::from_secs(60);
 /// Writes and cache fills of one key are serialized inside a `CachedStore` (a striped
 /// lock), so on one node a fill can never put back a session that a concurrent delete
 /// removed. Nodes sharing a Redis cache do not share that lock: as in Django, a load on
-/// one node racing a logout on another can leave the old session in the cache for at most
-/// the fill TTL.
+/// one node racing a logout on another can leave the old session in the cache until it
+/// expires, or for at most the fill TTL when you set one.
 ///
-/// **Fill TTL.** [`SessionStore::load`] returns bytes without their expiry, so a session
-/// filled from the store on a miss is cached for [`DEFAULT_FILL_TTL`] (see
-/// [`CachedStore::with_fill_ttl`]); sessions written through `create`/`save` are cached
-/// until their exact `expires_at`. A session that expires in the store while a fill is
-/// cached can therefore still load for at most the fill TTL.
+/// **Fills.** A session read from the store on a miss is cached until its own expiry
+/// ([`SessionStore::load_record`] gives it), as are sessions written through
+/// `create`/`save`. [`CachedStore::with_fill_ttl`] caps how long a fill stays, for
+/// several nodes that each keep a cache in front of one shared store: it bounds how long
+/// one node can serve a session that another node changed.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
@@ -138,10 +142,22 @@ pub const DEFAULT_FILL_TTL: Duration = Duration::from_secs(60);
 /// # Ok::<(), session_core::Error>(())
 /// ```
 pub struct CachedStore<C, S> {
-    cache: C,
-    store: S,
+    cache: Arc<C>,
+    store: Arc<S>,
     fill_ttl: Duration,
-    locks: KeyLocks,
+    locks: Arc<KeyLocks>,
+}
+
+/// A second handle on the same cache, store and locks (for moving work to another thread).
+impl<C, S> Clone for CachedStore<C, S> {
+    fn clone(&self) -> Self {
+        CachedStore {
+            cache: Arc::clone(&self.cache),
+            store: Arc::clone(&self.store),
+            fill_ttl: self.fill_ttl,
+            locks: Arc::clone(&self.locks),
+        }
+    }
 }
 
 impl<C: KeyedCache, S: SessionStore> CachedStore<C, S> {
@@ -155,15 +171,15 @@ impl<C: KeyedCache, S: SessionStore> CachedStore<C, S> {
     /// ```
     pub fn new(cache: C, store: S) -> Self {
         CachedStore {
-            cache,
-            store,
-            fill_ttl: DEFAULT_FILL_TTL,
-            locks: KeyLocks::new(),
+            cache: Arc::new(cache),
+            store: Arc::new(store),
+            fill_ttl: Duration::MAX,
+            locks: Arc::new(KeyLocks::new()),
         }
     }
 
-    /// How long a session read from the store on a cache miss stays cached
-    /// (default [`DEFAULT_FILL_TTL`]). `Duration::ZERO` turns filling off.
+    /// Caps how long a session read from the store on a cache miss stays cached (default:
+    /// no cap, until the session's expiry). `Duration::ZERO` turns filling off.
     ///
     /// ```
     /// use std::time::Duration;
@@ -178,12 +194,13 @@ impl<C: KeyedCache, S: SessionStore> CachedStore<C, S> {
         self
     }
 
-    /// The fill TTL (see [`CachedStore::with_fill_ttl`]).
+    /// The cap on fills (see [`CachedStore::with_fill_ttl`]); `Duration::MAX` when none.
     ///
     /// ```
-    /// use session_cache::{CacheStore, CachedStore, DEFAULT_FILL_TTL};
+    /// use std::time::Duration;
+    /// use session_cache::{CacheStore, CachedStore};
     /// let store = CachedStore::new(CacheStore::new(), session_core::MemoryStore::new());
-    /// assert_eq!(store.fill_ttl(), DEFAULT_FILL_TTL);
+    /// assert_eq!(store.fill_ttl(), Duration::MAX);
     /// ```
     pub fn fill_ttl(&self) -> Duration {
         self.fill_ttl
@@ -255,30 +272,31 @@ fn cache_out_of_step(op: &'static str, key: &str, error: &Error) {
 }
 
 impl<C: KeyedCache, S: SessionStore> SessionStore for CachedStore<C, S> {
-    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+    fn load_record(&self, key: &str) -> Result<Option<Record>> {
         if !key::is_well_formed(key) {
             return Ok(None);
         }
         match self.cache.get(key) {
-            Ok(Some(data)) => return Ok(Some(data)),
+            Ok(Some(record)) => return Ok(Some(record)),
             Ok(None) => {}
             Err(e) => {
                 cache_read_failed("get", key, &e);
-                return self.store.load(key);
+                return self.store.load_record(key);
             }
         }
         if self.fill_ttl.is_zero() {
-            return self.store.load(key);
+            return self.store.load_record(key);
         }
         let _guard = self.lock(key);
-        let Some(data) = self.store.load(key)? else {
+        let Some(record) = self.store.load_record(key)? else {
             return Ok(None);
         };
-        let fill = Record::new(data, saturating_add(SystemTime::now(), self.fill_ttl));
+        let cap = saturating_add(SystemTime::now(), self.fill_ttl);
+        let fill = Record::new(record.data, record.expires_at.min(cap));
         if let Err(e) = self.cache.put(key, &fill) {
             cache_read_failed("fill", key, &e);
         }
-        Ok(Some(fill.data))
+        Ok(Some(Record::new(fill.data, record.expires_at)))
     }
 
     fn create(&self, record: &Record) -> Result<String> {
@@ -327,6 +345,17 @@ impl<C: KeyedCache, S: SessionStore> SessionStore for CachedStore<C, S> {
             Err(e) => cache_read_failed("contains", key, &e),
         }
         self.store.exists(key)
+    }
+
+    /// The store's touch; the cached copy is dropped (the next load fills it again with
+    /// the new expiry).
+    fn touch(&self, key: &str, expires_at: SystemTime) -> Result<()> {
+        let _guard = self.lock(key);
+        let touched = self.store.touch(key, expires_at);
+        if key::is_well_formed(key) && !matches!(touched, Err(Error::Unsupported { .. })) {
+            self.cache_remove(key);
+        }
+        touched
     }
 
     fn runs_inline(&self) -> bool {

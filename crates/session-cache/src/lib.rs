@@ -7,8 +7,10 @@ mod config;
 mod locks;
 #[cfg(feature = "redis")]
 mod redis_store;
+mod runtime;
 mod store;
 
+#[allow(deprecated)]
 pub use cached::{CachedStore, DEFAULT_FILL_TTL, KeyedCache};
 pub use config::{CacheConfig, Capacity, DEFAULT_MAX_ENTRIES, ENTRY_OVERHEAD};
 #[cfg(feature = "redis")]

@@ -1,6 +1,6 @@
 //! `RedisStore`: sessions in a Redis server (feature `redis`).
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 use redis::{Cmd, Connection, ConnectionLike, RedisError, Value};
@@ -55,10 +55,11 @@ const MAX_TTL_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
 /// assert_eq!(store.load(&key)?.as_deref(), Some(&b"{}"[..]));
 /// # Ok::<(), session_core::Error>(())
 /// ```
+#[derive(Clone)]
 pub struct RedisStore {
     client: redis::Client,
     config: RedisConfig,
-    idle: Mutex<Vec<Connection>>,
+    idle: Arc<Mutex<Vec<Connection>>>,
 }
 
 impl RedisStore {
@@ -94,7 +95,7 @@ impl RedisStore {
         Ok(RedisStore {
             client,
             config,
-            idle: Mutex::new(Vec::new()),
+            idle: Arc::new(Mutex::new(Vec::new())),
         })
     }
 
@@ -272,7 +273,32 @@ fn ttl_ms(expires_at: SystemTime) -> Option<u64> {
     Some(u64::try_from(ms).unwrap_or(u64::MAX).min(MAX_TTL_MS))
 }
 
+/// The value and the milliseconds it has left, in one round trip.
+const GET_WITH_TTL: &str = "return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}";
+
 impl SessionStore for RedisStore {
+    fn load_record(&self, key: &str) -> Result<Option<Record>> {
+        if !key::is_well_formed(key) {
+            return Ok(None);
+        }
+        let now = SystemTime::now();
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(GET_WITH_TTL).arg(1).arg(self.redis_key(key));
+        let (data, ttl_ms): (Option<Vec<u8>>, i64) = self.run(&cmd)?;
+        Ok(data.and_then(|data| {
+            // -2: gone meanwhile; -1: no expiry (never written by this store): live.
+            let expires_at = match ttl_ms {
+                -2 => return None,
+                ms if ms < 0 => session_core::expiry::max_expiry(),
+                ms => session_core::expiry::saturating_add(
+                    now,
+                    std::time::Duration::from_millis(ms.unsigned_abs()),
+                ),
+            };
+            Some(Record::new(data, expires_at))
+        }))
+    }
+
     fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
         if !key::is_well_formed(key) {
             return Ok(None);
@@ -326,6 +352,23 @@ impl SessionStore for RedisStore {
         }
         Ok(self.run::<i64>(redis::cmd("EXISTS").arg(self.redis_key(key)))? > 0)
     }
+
+    fn touch(&self, key: &str, expires_at: SystemTime) -> Result<()> {
+        if !key::is_well_formed(key) {
+            return Err(Error::Interrupted);
+        }
+        let rkey = self.redis_key(key);
+        let touched = match ttl_ms(expires_at) {
+            Some(ttl) => self.run::<i64>(redis::cmd("PEXPIRE").arg(&rkey).arg(ttl))? > 0,
+            // Moving the expiry into the past ends a live session.
+            None => self.del(&rkey)?,
+        };
+        if touched {
+            Ok(())
+        } else {
+            Err(Error::Interrupted)
+        }
+    }
 }
 
 /// `RedisStore` as the shared cache of a [`CachedStore`](crate::CachedStore).
@@ -338,8 +381,8 @@ impl SessionStore for RedisStore {
 /// # Ok::<(), session_core::Error>(())
 /// ```
 impl KeyedCache for RedisStore {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        self.load(key)
+    fn get(&self, key: &str) -> Result<Option<Record>> {
+        self.load_record(key)
     }
 
     fn put(&self, key: &str, record: &Record) -> Result<()> {

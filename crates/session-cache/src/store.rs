@@ -71,10 +71,11 @@ impl Entry {
 /// assert!(store.runs_inline());
 /// # Ok::<(), session_core::Error>(())
 /// ```
+#[derive(Clone)]
 pub struct CacheStore {
     cache: moka::sync::Cache<String, Entry>,
     config: CacheConfig,
-    locks: KeyLocks,
+    locks: Arc<KeyLocks>,
 }
 
 impl CacheStore {
@@ -109,7 +110,7 @@ impl CacheStore {
         CacheStore {
             cache,
             config,
-            locks: KeyLocks::new(),
+            locks: Arc::new(KeyLocks::new()),
         }
     }
 
@@ -217,8 +218,14 @@ impl std::fmt::Display for TooLarge {
 impl std::error::Error for TooLarge {}
 
 impl SessionStore for CacheStore {
-    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+    fn load_record(&self, key: &str) -> Result<Option<Record>> {
         // The one copy: shared bytes into the Vec the caller owns.
+        Ok(self
+            .get_live(key)
+            .map(|e| Record::new(e.data.to_vec(), e.expires_at)))
+    }
+
+    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
         Ok(self.get_live(key).map(|e| e.data.to_vec()))
     }
 
@@ -263,10 +270,32 @@ impl SessionStore for CacheStore {
         Ok(self.get_live(key).is_some())
     }
 
+    fn touch(&self, key: &str, expires_at: SystemTime) -> Result<()> {
+        if !key::is_well_formed(key) {
+            return Err(Error::Interrupted);
+        }
+        let _guard = self.locks.lock(key);
+        let Some(entry) = self.get_live(key) else {
+            return Err(Error::Interrupted);
+        };
+        // The bytes are shared, not copied: only the expiry changes.
+        self.cache.insert(
+            key.to_owned(),
+            Entry {
+                data: entry.data,
+                expires_at,
+            },
+        );
+        Ok(())
+    }
+
     fn runs_inline(&self) -> bool {
         true
     }
 }
+
+// Memory only: async callers run it in place.
+session_core::impl_async_inline!(CacheStore, clear_expired);
 
 /// An exact sweep: removes every session whose `expires_at` has passed and returns how
 /// many it removed, then runs moka's pending housekeeping (so
@@ -319,14 +348,14 @@ impl ClearExpired for CacheStore {
 /// let cache = CacheStore::new();
 /// let record = Record::new(b"x".to_vec(), SystemTime::now() + Duration::from_secs(60));
 /// cache.put("abcdefgh12345678", &record)?;
-/// assert_eq!(cache.get("abcdefgh12345678")?.as_deref(), Some(&b"x"[..]));
+/// assert_eq!(cache.get("abcdefgh12345678")?, Some(record));
 /// cache.remove("abcdefgh12345678")?;
 /// assert!(!cache.contains("abcdefgh12345678")?);
 /// # Ok::<(), session_core::Error>(())
 /// ```
 impl KeyedCache for CacheStore {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        SessionStore::load(self, key)
+    fn get(&self, key: &str) -> Result<Option<Record>> {
+        SessionStore::load_record(self, key)
     }
 
     fn put(&self, key: &str, record: &Record) -> Result<()> {

@@ -416,6 +416,19 @@ impl CookieStore {
 }
 
 impl SessionStore for CookieStore {
+    /// The session in the cookie value. Its expiry is an upper bound, `max_age` from now:
+    /// the value itself only says when it was signed, and the session's own
+    /// `_session_expiry` is checked by the session as it loads.
+    fn load_record(&self, key: &str) -> Result<Option<Record>> {
+        let now = SystemTime::now();
+        Ok(self.open_at(key, now).map(|data| {
+            Record::new(
+                data,
+                session_core::expiry::saturating_add(now, self.max_age()),
+            )
+        }))
+    }
+
     fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
         Ok(self.open_at(key, SystemTime::now()))
     }
@@ -449,3 +462,6 @@ impl SessionStore for CookieStore {
         true
     }
 }
+
+// Signing and checking a cookie is memory work: async callers run it in place.
+session_core::impl_async_inline!(CookieStore);

@@ -104,6 +104,80 @@ pub fn check_create_then_load<S: SessionStore>(store: S) {
     assert!(store.exists(&key).expect("exists"));
 }
 
+/// `load_record` gives the bytes and the expiry `create` stored (to the second), and
+/// `None` for what `load` does not know.
+pub fn check_load_record_has_expiry<S: SessionStore>(store: S) {
+    let expires_at = SystemTime::now() + Duration::from_secs(7200);
+    let key = store
+        .create(&Record::new(b"{\"a\":1}".to_vec(), expires_at))
+        .expect("create");
+    let record = store
+        .load_record(&key)
+        .expect("load_record")
+        .expect("a live session has a record");
+    assert_eq!(record.data, b"{\"a\":1}");
+    assert_close(record.expires_at, expires_at, "load_record's expiry");
+    assert_eq!(store.load_record(&key::generate()).expect("unknown"), None);
+    let expired = store.create(&past(b"{}")).expect("create expired");
+    assert_eq!(store.load_record(&expired).expect("expired"), None);
+}
+
+/// `touch` moves only the expiry of a live session, and is `Interrupted` for a session
+/// that is gone (never resurrecting it). A store may answer `Unsupported` instead.
+pub fn check_touch<S: SessionStore>(store: S) {
+    let key = store.create(&live(b"{\"a\":1}")).expect("create");
+    let later = SystemTime::now() + Duration::from_secs(3 * 3600);
+    match store.touch(&key, later) {
+        Err(Error::Unsupported { .. }) => return,
+        other => other.expect("touch of a live session"),
+    }
+    let record = store.load_record(&key).expect("load").expect("still live");
+    assert_eq!(record.data, b"{\"a\":1}", "touch changed the data");
+    assert_close(record.expires_at, later, "the touched expiry");
+
+    let unknown = key::generate();
+    assert!(matches!(
+        store.touch(&unknown, later),
+        Err(Error::Interrupted)
+    ));
+    assert_eq!(
+        store.load(&unknown).expect("load"),
+        None,
+        "touch created a session"
+    );
+
+    let expired = store.create(&past(b"{}")).expect("create expired");
+    assert!(matches!(
+        store.touch(&expired, later),
+        Err(Error::Interrupted)
+    ));
+    assert_eq!(
+        store.load(&expired).expect("load"),
+        None,
+        "touch resurrected a session"
+    );
+
+    store
+        .touch(&key, SystemTime::now() - Duration::from_secs(1))
+        .expect("touch into the past");
+    assert_eq!(
+        store.load(&key).expect("load"),
+        None,
+        "a past expiry must not load"
+    );
+}
+
+fn assert_close(got: SystemTime, want: SystemTime, what: &str) {
+    let gap = got
+        .duration_since(want)
+        .or_else(|e| Ok::<_, ()>(e.duration()))
+        .unwrap_or_default();
+    assert!(
+        gap <= Duration::from_secs(1),
+        "{what}: {got:?} is not {want:?}"
+    );
+}
+
 /// Two creates give two keys, each with its own data.
 pub fn check_create_never_overwrites<S: SessionStore>(store: S) {
     let a = store.create(&live(b"\"a\"")).expect("create a");
@@ -301,7 +375,7 @@ pub fn check_clear_expired<S: ClearExpired>(store: S) {
 
 fn manager<S: SessionStore + 'static>(store: S) -> (SessionManager, Arc<S>) {
     let store = Arc::new(store);
-    (SessionManager::new(Arc::clone(&store)), store)
+    (SessionManager::new_sync(Arc::clone(&store)), store)
 }
 
 fn saved_key(session: &crate::Session) -> String {
@@ -820,6 +894,8 @@ macro_rules! conformance_tests {
             check_load_unknown_is_none,
             check_load_creates_nothing,
             check_create_then_load,
+            check_load_record_has_expiry,
+            check_touch,
             check_create_never_overwrites,
             check_concurrent_creates_are_distinct,
             check_save_updates,
@@ -889,7 +965,9 @@ macro_rules! __conformance_run {
 
 /// Implements [`SessionStore`](crate::SessionStore) for a wrapper type by forwarding every
 /// method, `runs_inline` included, to one of its fields; with `, clear_expired` also
-/// [`ClearExpired`](crate::ClearExpired). For test fixtures that own a store together with
+/// [`ClearExpired`](crate::ClearExpired); with `, async` (last) also the async twins
+/// ([`AsyncSessionStore`](crate::AsyncSessionStore), and
+/// [`AsyncClearExpired`](crate::AsyncClearExpired) with `clear_expired`). For test fixtures that own a store together with
 /// what must outlive it or be cleaned up after it (a temporary directory, a scratch table,
 /// a Redis key space).
 ///
@@ -913,6 +991,9 @@ macro_rules! __conformance_run {
 macro_rules! forward_store {
     ($ty:ty => $field:ident) => {
         impl $crate::SessionStore for $ty {
+            fn load_record(&self, key: &str) -> $crate::Result<::std::option::Option<$crate::Record>> {
+                $crate::SessionStore::load_record(&self.$field, key)
+            }
             fn load(&self, key: &str) -> $crate::Result<::std::option::Option<::std::vec::Vec<u8>>> {
                 $crate::SessionStore::load(&self.$field, key)
             }
@@ -928,6 +1009,9 @@ macro_rules! forward_store {
             fn exists(&self, key: &str) -> $crate::Result<bool> {
                 $crate::SessionStore::exists(&self.$field, key)
             }
+            fn touch(&self, key: &str, expires_at: ::std::time::SystemTime) -> $crate::Result<()> {
+                $crate::SessionStore::touch(&self.$field, key, expires_at)
+            }
             fn runs_inline(&self) -> bool {
                 $crate::SessionStore::runs_inline(&self.$field)
             }
@@ -940,5 +1024,190 @@ macro_rules! forward_store {
                 $crate::ClearExpired::clear_expired(&self.$field)
             }
         }
+    };
+    ($ty:ty => $field:ident, async) => {
+        $crate::forward_store!($ty => $field);
+        impl $crate::AsyncSessionStore for $ty {
+            fn load_record(&self, key: &str) -> impl ::std::future::Future<Output = $crate::Result<::std::option::Option<$crate::Record>>> + Send {
+                $crate::AsyncSessionStore::load_record(&self.$field, key)
+            }
+            fn create(&self, record: &$crate::Record) -> impl ::std::future::Future<Output = $crate::Result<::std::string::String>> + Send {
+                $crate::AsyncSessionStore::create(&self.$field, record)
+            }
+            fn save(&self, key: &str, record: &$crate::Record) -> impl ::std::future::Future<Output = $crate::Result<::std::string::String>> + Send {
+                $crate::AsyncSessionStore::save(&self.$field, key, record)
+            }
+            fn delete(&self, key: &str) -> impl ::std::future::Future<Output = $crate::Result<()>> + Send {
+                $crate::AsyncSessionStore::delete(&self.$field, key)
+            }
+            fn exists(&self, key: &str) -> impl ::std::future::Future<Output = $crate::Result<bool>> + Send {
+                $crate::AsyncSessionStore::exists(&self.$field, key)
+            }
+            fn touch(&self, key: &str, expires_at: ::std::time::SystemTime) -> impl ::std::future::Future<Output = $crate::Result<()>> + Send {
+                $crate::AsyncSessionStore::touch(&self.$field, key, expires_at)
+            }
+        }
+    };
+    ($ty:ty => $field:ident, clear_expired, async) => {
+        $crate::forward_store!($ty => $field, async);
+        impl $crate::ClearExpired for $ty {
+            fn clear_expired(&self) -> $crate::Result<u64> {
+                $crate::ClearExpired::clear_expired(&self.$field)
+            }
+        }
+        impl $crate::AsyncClearExpired for $ty {
+            fn clear_expired(&self) -> impl ::std::future::Future<Output = $crate::Result<u64>> + Send {
+                $crate::AsyncClearExpired::clear_expired(&self.$field)
+            }
+        }
+    };
+}
+
+/// Runs `future` to completion on this thread, parking it while the future waits: enough
+/// for stores whose futures need no runtime of their own (and for tokio-based ones while
+/// a multi-thread runtime's context is entered; see [`BlockOn::with_executor`] otherwise).
+///
+/// ```
+/// assert_eq!(session_core::conformance::block_on(async { 1 + 1 }), 2);
+/// ```
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        match future.as_mut().poll(&mut cx) {
+            Poll::Ready(value) => return value,
+            Poll::Pending => std::thread::park(),
+        }
+    }
+}
+
+/// Something that runs a future to completion from sync code: a runtime's `block_on`.
+///
+/// ```
+/// use session_core::conformance::Executor;
+/// struct Mine;
+/// impl Executor for Mine {
+///     fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+///         session_core::conformance::block_on(future)
+///     }
+/// }
+/// assert_eq!(Mine.block_on(async { 3 }), 3);
+/// ```
+pub trait Executor: Send + Sync {
+    /// Runs `future` to completion.
+    fn block_on<F: std::future::Future>(&self, future: F) -> F::Output;
+}
+
+/// The [`block_on`] of this module as an [`Executor`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ThisThread;
+
+impl Executor for ThisThread {
+    fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        block_on(future)
+    }
+}
+
+/// An [`AsyncSessionStore`](crate::AsyncSessionStore) seen through the sync
+/// [`SessionStore`] contract, each call run to completion by an [`Executor`]: how the
+/// sync conformance suite checks async stores
+/// ([`async_conformance_tests!`](crate::async_conformance_tests)).
+///
+/// ```
+/// use session_core::conformance::{BlockOn, check_create_then_load};
+/// check_create_then_load(BlockOn::new(session_core::MemoryStore::new()));
+/// ```
+#[derive(Debug)]
+pub struct BlockOn<S, E = ThisThread> {
+    store: S,
+    executor: E,
+}
+
+impl<S> BlockOn<S> {
+    /// `store`, driven on the calling thread by [`block_on`].
+    ///
+    /// ```
+    /// let _ = session_core::conformance::BlockOn::new(session_core::MemoryStore::new());
+    /// ```
+    pub fn new(store: S) -> Self {
+        BlockOn {
+            store,
+            executor: ThisThread,
+        }
+    }
+}
+
+impl<S, E> BlockOn<S, E> {
+    /// `store`, driven by `executor` (e.g. a wrapper around a tokio runtime).
+    ///
+    /// ```
+    /// use session_core::conformance::{BlockOn, ThisThread};
+    /// let _ = BlockOn::with_executor(session_core::MemoryStore::new(), ThisThread);
+    /// ```
+    pub fn with_executor(store: S, executor: E) -> Self {
+        BlockOn { store, executor }
+    }
+}
+
+impl<S: crate::AsyncSessionStore, E: Executor> SessionStore for BlockOn<S, E> {
+    fn load_record(&self, key: &str) -> crate::Result<Option<Record>> {
+        self.executor.block_on(self.store.load_record(key))
+    }
+    fn create(&self, record: &Record) -> crate::Result<String> {
+        self.executor.block_on(self.store.create(record))
+    }
+    fn save(&self, key: &str, record: &Record) -> crate::Result<String> {
+        self.executor.block_on(self.store.save(key, record))
+    }
+    fn delete(&self, key: &str) -> crate::Result<()> {
+        self.executor.block_on(self.store.delete(key))
+    }
+    fn exists(&self, key: &str) -> crate::Result<bool> {
+        self.executor.block_on(self.store.exists(key))
+    }
+    fn touch(&self, key: &str, expires_at: SystemTime) -> crate::Result<()> {
+        self.executor.block_on(self.store.touch(key, expires_at))
+    }
+}
+
+impl<S: crate::AsyncClearExpired, E: Executor> ClearExpired for BlockOn<S, E> {
+    fn clear_expired(&self) -> crate::Result<u64> {
+        self.executor.block_on(self.store.clear_expired())
+    }
+}
+
+/// The conformance suite for an [`AsyncSessionStore`](crate::AsyncSessionStore): the same
+/// checks, the same groups and forms as [`conformance_tests!`](crate::conformance_tests),
+/// each store call driven through the async methods by [`BlockOn`] (on the test's thread;
+/// for a store that needs a runtime, give `conformance_tests!` a
+/// [`BlockOn::with_executor`] yourself).
+///
+/// ```
+/// session_core::async_conformance_tests!(memory_async, session_core::MemoryStore::new(), clear_expired);
+/// ```
+#[macro_export]
+macro_rules! async_conformance_tests {
+    ($(#[$meta:meta])* $module:ident, optional $store:expr $(, $flag:ident)*) => {
+        $crate::conformance_tests!(
+            $(#[$meta])* $module,
+            optional ($store).map($crate::conformance::BlockOn::new)
+            $(, $flag)*
+        );
+    };
+    ($(#[$meta:meta])* $module:ident, $store:expr $(, $flag:ident)*) => {
+        $crate::conformance_tests!(
+            $(#[$meta])* $module,
+            $crate::conformance::BlockOn::new($store)
+            $(, $flag)*
+        );
     };
 }

@@ -65,6 +65,16 @@ pub enum Error {
     )]
     EmptySecret,
 
+    /// The store cannot perform this operation (e.g. [`touch`](crate::SessionStore::touch)
+    /// on a store that keeps the expiry inside the data): callers fall back to a full save.
+    #[error("the {backend} store does not support `{operation}`")]
+    Unsupported {
+        /// Which backend.
+        backend: &'static str,
+        /// The operation it cannot perform.
+        operation: &'static str,
+    },
+
     /// The storage engine failed (I/O, database, network…).
     #[error("{backend} backend error")]
     Backend {

@@ -2,6 +2,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod async_store;
 mod config;
 mod data;
 mod error;
@@ -16,6 +17,7 @@ mod store;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
+pub use async_store::{AsyncClearExpired, AsyncSessionStore, BoxFuture, DynAsyncStore};
 pub use config::{SameSite, SessionConfig};
 pub use data::{SessionData, reserved};
 pub use error::{BoxError, Error, Result};

@@ -7,7 +7,11 @@ use std::fmt::Write as _;
 
 use time::OffsetDateTime;
 
-use crate::{Json, Result, SameSite, Serializer, Session, SessionConfig, SessionStore};
+use crate::async_store::async_only;
+use crate::{
+    AsyncSessionStore, DynAsyncStore, Json, Record, Result, SameSite, Serializer, Session,
+    SessionConfig, SessionStore,
+};
 
 /// The longest cookie value a session will even look at; longer ones start a fresh session.
 pub const MAX_COOKIE_VALUE_LEN: usize = 8192;
@@ -30,7 +34,10 @@ pub struct SessionManager {
 
 #[derive(Clone)]
 struct Inner {
+    /// The store as the sync driver reaches it.
     store: Arc<dyn SessionStore>,
+    /// The store as async drivers reach it; `None` for a sync-only manager.
+    async_store: Option<Arc<dyn DynAsyncStore>>,
     serializer: Arc<dyn Serializer>,
     config: SessionConfig,
 }
@@ -45,19 +52,84 @@ impl std::fmt::Debug for SessionManager {
 
 impl SessionManager {
     /// A manager over `store`, with the [`Json`] serializer and Django's default config.
+    /// Both drivers use it: the sync [`Session`] methods call its [`SessionStore`] side, a
+    /// web integration its [`AsyncSessionStore`] side (where the store schedules its own
+    /// I/O). Every store of this project has both.
     ///
     /// ```
     /// let manager = session_core::SessionManager::new(session_core::MemoryStore::new());
     /// assert_eq!(manager.config().cookie_name, "sessionid");
     /// ```
-    pub fn new(store: impl SessionStore + 'static) -> Self {
+    pub fn new<S>(store: S) -> Self
+    where
+        S: SessionStore + AsyncSessionStore + 'static,
+    {
+        let store = Arc::new(store);
+        Self::with_views(store.clone(), Some(store))
+    }
+
+    /// A manager over a store that has only the sync [`SessionStore`] side (a store of
+    /// your own). Web integrations then perform its operations on a blocking-thread pool.
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionManager};
+    /// let manager = SessionManager::new_sync(MemoryStore::new());
+    /// assert!(!manager.has_async_store());
+    /// ```
+    pub fn new_sync(store: impl SessionStore + 'static) -> Self {
+        Self::with_views(Arc::new(store), None)
+    }
+
+    /// A manager over an async-only store (an async engine: sqlx, the AWS SDK, ...). Only
+    /// async drivers can use it: the sync [`Session`] methods that need the store answer
+    /// [`Error::Unsupported`](crate::Error::Unsupported).
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionManager};
+    /// let manager = SessionManager::new_async(MemoryStore::new());
+    /// let mut session = manager.session(None);
+    /// session.insert("a", 1)?;
+    /// assert!(session.save().is_err()); // no sync path to this store
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn new_async(store: impl AsyncSessionStore + 'static) -> Self {
+        Self::with_views(Arc::new(AsyncOnly), Some(Arc::new(store)))
+    }
+
+    fn with_views(
+        store: Arc<dyn SessionStore>,
+        async_store: Option<Arc<dyn DynAsyncStore>>,
+    ) -> Self {
         SessionManager {
             inner: Arc::new(Inner {
-                store: Arc::new(store),
+                store,
+                async_store,
                 serializer: Arc::new(Json),
                 config: SessionConfig::default(),
             }),
         }
+    }
+
+    /// Whether async drivers reach the store through its own [`AsyncSessionStore`] side
+    /// (false for [`new_sync`](Self::new_sync) managers).
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionManager};
+    /// assert!(SessionManager::new(MemoryStore::new()).has_async_store());
+    /// ```
+    pub fn has_async_store(&self) -> bool {
+        self.inner.async_store.is_some()
+    }
+
+    /// The store's async side, when it has one.
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionManager};
+    /// let manager = SessionManager::new(MemoryStore::new());
+    /// assert!(manager.async_store().is_some());
+    /// ```
+    pub fn async_store(&self) -> Option<&dyn DynAsyncStore> {
+        self.inner.async_store.as_deref()
     }
 
     fn map(self, f: impl FnOnce(&mut Inner)) -> Self {
@@ -488,4 +560,28 @@ fn push_http_date(out: &mut String, t: SystemTime) {
         m,
         s
     );
+}
+
+/// The sync side of an async-only manager: every call says there is none.
+struct AsyncOnly;
+
+impl SessionStore for AsyncOnly {
+    fn load_record(&self, _: &str) -> Result<Option<Record>> {
+        Err(async_only())
+    }
+    fn create(&self, _: &Record) -> Result<String> {
+        Err(async_only())
+    }
+    fn save(&self, _: &str, _: &Record) -> Result<String> {
+        Err(async_only())
+    }
+    fn delete(&self, _: &str) -> Result<()> {
+        Err(async_only())
+    }
+    fn exists(&self, _: &str) -> Result<bool> {
+        Err(async_only())
+    }
+    fn touch(&self, _: &str, _: SystemTime) -> Result<()> {
+        Err(async_only())
+    }
 }

@@ -63,9 +63,11 @@ impl std::fmt::Debug for Record {
 ///
 /// # Contract
 /// Every store must:
-/// - **`load`** return `Ok(None)` for a key that is unknown, expired (`expires_at <= now`),
-///   malformed or forged — and never create anything. A malformed key is not an error:
-///   it is simply not a session.
+/// - **`load_record`** return `Ok(None)` for a key that is unknown, expired
+///   (`expires_at <= now`), malformed or forged — and never create anything. A malformed key
+///   is not an error: it is simply not a session. A live session comes back with its
+///   expiry. (`load` is the same without the expiry; override it only when that is
+///   cheaper.)
 /// - **`create`** store a new session under a fresh key and return the key. It never
 ///   overwrites: on a key collision it retries with another key (use [`key::generate`]),
 ///   and gives up with [`Error::KeyExists`] only after several tries.
@@ -76,6 +78,9 @@ impl std::fmt::Debug for Record {
 ///   store never resurrects a deleted session.
 /// - **`delete`** remove the session if present; deleting an unknown key is not an error.
 /// - **`exists`** tell whether a live session has this key.
+/// - **`touch`** move only the expiry of a live session (rolling expiry without rewriting
+///   the data); [`Error::Interrupted`] when it is gone. A store that cannot do it cheaply
+///   keeps the default, which answers [`Error::Unsupported`]: callers then save instead.
 ///
 /// Engine failures are [`Error::Backend`] with the engine's error as the source.
 ///
@@ -93,11 +98,9 @@ impl std::fmt::Debug for Record {
 /// struct MapStore(Mutex<HashMap<String, Record>>);
 ///
 /// impl SessionStore for MapStore {
-///     fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+///     fn load_record(&self, key: &str) -> Result<Option<Record>> {
 ///         let map = self.0.lock().unwrap();
-///         Ok(map.get(key)
-///             .filter(|r| !r.is_expired_at(SystemTime::now()))
-///             .map(|r| r.data.clone()))
+///         Ok(map.get(key).filter(|r| !r.is_expired_at(SystemTime::now())).cloned())
 ///     }
 ///     fn create(&self, record: &Record) -> Result<String> {
 ///         let mut map = self.0.lock().unwrap();
@@ -125,7 +128,7 @@ impl std::fmt::Debug for Record {
 ///         Ok(())
 ///     }
 ///     fn exists(&self, key: &str) -> Result<bool> {
-///         Ok(self.load(key)?.is_some())
+///         Ok(self.load_record(key)?.is_some())
 ///     }
 /// }
 ///
@@ -137,8 +140,13 @@ impl std::fmt::Debug for Record {
 /// # Ok::<(), Error>(())
 /// ```
 pub trait SessionStore: Send + Sync {
-    /// The stored bytes of a live session, or `None`. Never creates anything.
-    fn load(&self, key: &str) -> Result<Option<Vec<u8>>>;
+    /// The record (bytes and expiry) of a live session, or `None`. Never creates anything.
+    fn load_record(&self, key: &str) -> Result<Option<Record>>;
+    /// The stored bytes of a live session, or `None`: [`load_record`](Self::load_record)
+    /// without the expiry. Never creates anything.
+    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.load_record(key)?.map(|record| record.data))
+    }
     /// Stores a new session under a fresh key and returns that key. Never overwrites.
     fn create(&self, record: &Record) -> Result<String>;
     /// Updates an existing live session; returns the key to send to the client.
@@ -148,10 +156,22 @@ pub trait SessionStore: Send + Sync {
     fn delete(&self, key: &str) -> Result<()>;
     /// Whether a live session has this key.
     fn exists(&self, key: &str) -> Result<bool>;
+    /// Moves only the expiry of a live session; [`Error::Interrupted`] when it is gone.
+    /// The default answers [`Error::Unsupported`]: the caller saves the whole record instead.
+    fn touch(&self, key: &str, expires_at: SystemTime) -> Result<()> {
+        let _ = (key, expires_at);
+        Err(Error::Unsupported {
+            backend: "this",
+            operation: "touch",
+        })
+    }
 
     /// `true` when every operation only touches memory and is fast enough to run on an
-    /// async executor thread (signed cookies, an in-process cache). Web integrations run
-    /// other stores on a blocking-thread pool. Defaults to `false`.
+    /// async executor thread. Consulted only for a manager over the sync face alone
+    /// ([`SessionManager::new_sync`](crate::SessionManager::new_sync)): web integrations
+    /// then run other stores on a blocking-thread pool. A store with an async face
+    /// ([`AsyncSessionStore`](crate::AsyncSessionStore)) says where its I/O runs there
+    /// instead. Defaults to `false`.
     ///
     /// ```
     /// use session_core::{MemoryStore, SessionStore};
@@ -185,11 +205,13 @@ pub trait ClearExpired: SessionStore {
 macro_rules! forward_store {
     ($($ty:ty),*) => {$(
         impl<S: SessionStore + ?Sized> SessionStore for $ty {
+            fn load_record(&self, key: &str) -> Result<Option<Record>> { (**self).load_record(key) }
             fn load(&self, key: &str) -> Result<Option<Vec<u8>>> { (**self).load(key) }
             fn create(&self, record: &Record) -> Result<String> { (**self).create(record) }
             fn save(&self, key: &str, record: &Record) -> Result<String> { (**self).save(key, record) }
             fn delete(&self, key: &str) -> Result<()> { (**self).delete(key) }
             fn exists(&self, key: &str) -> Result<bool> { (**self).exists(key) }
+            fn touch(&self, key: &str, expires_at: SystemTime) -> Result<()> { (**self).touch(key, expires_at) }
             fn runs_inline(&self) -> bool { (**self).runs_inline() }
         }
         impl<S: ClearExpired + ?Sized> ClearExpired for $ty {
@@ -253,7 +275,7 @@ impl MemoryStore {
 }
 
 impl SessionStore for MemoryStore {
-    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+    fn load_record(&self, key: &str) -> Result<Option<Record>> {
         if !key::is_well_formed(key) {
             return Ok(None);
         }
@@ -262,7 +284,7 @@ impl SessionStore for MemoryStore {
             .lock()
             .get(key)
             .filter(|r| !r.is_expired_at(now))
-            .map(|r| r.data.clone()))
+            .cloned())
     }
 
     fn create(&self, record: &Record) -> Result<String> {
@@ -296,6 +318,17 @@ impl SessionStore for MemoryStore {
     fn exists(&self, key: &str) -> Result<bool> {
         let now = SystemTime::now();
         Ok(self.lock().get(key).is_some_and(|r| !r.is_expired_at(now)))
+    }
+
+    fn touch(&self, key: &str, expires_at: SystemTime) -> Result<()> {
+        let now = SystemTime::now();
+        match self.lock().get_mut(key) {
+            Some(record) if !record.is_expired_at(now) => {
+                record.expires_at = expires_at;
+                Ok(())
+            }
+            _ => Err(Error::Interrupted),
+        }
     }
 
     fn runs_inline(&self) -> bool {

@@ -6,6 +6,7 @@ mod config;
 mod error;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod runtime;
 mod schema;
 mod store;
 

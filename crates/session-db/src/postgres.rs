@@ -104,23 +104,26 @@ enum Q {
     Delete,
     ClearBatch,
     CountExpired,
+    Touch,
 }
 
-/// `$1` key, `$2` data, `$3` expiry, `$4` now; clear: `$1` now, `$2` limit.
-struct PgSql([String; 7]);
+/// `$1` key, `$2` data, `$3` expiry, `$4` now; clear: `$1` now, `$2` limit; touch: `$1`
+/// key, `$2` expiry, `$3` now.
+struct PgSql([String; 8]);
 
 impl PgSql {
     fn new(mode: Mode, table: &str) -> Self {
         let [k, d, e] = columns(mode);
         let t = table;
         PgSql([
-            format!("SELECT {d} FROM {t} WHERE {k} = $1 AND {e} > $2"),
+            format!("SELECT {d}, {e} FROM {t} WHERE {k} = $1 AND {e} > $2"),
             format!("SELECT 1 FROM {t} WHERE {k} = $1 AND {e} > $2"),
             format!("INSERT INTO {t} ({k}, {d}, {e}) VALUES ($1, $2, $3)"),
             format!("UPDATE {t} SET {d} = $2, {e} = $3 WHERE {k} = $1 AND {e} > $4"),
             format!("DELETE FROM {t} WHERE {k} = $1"),
             format!("DELETE FROM {t} WHERE {k} IN (SELECT {k} FROM {t} WHERE {e} <= $1 LIMIT $2)"),
             format!("SELECT count(*) FROM {t} WHERE {e} <= $1"),
+            format!("UPDATE {t} SET {e} = $2 WHERE {k} = $1 AND {e} > $3"),
         ])
     }
 }
@@ -128,7 +131,7 @@ impl PgSql {
 /// A pooled connection and its prepared statements (prepared on first use).
 struct Conn {
     client: Client,
-    stmts: [Option<Statement>; 7],
+    stmts: [Option<Statement>; 8],
 }
 
 impl Conn {
@@ -587,7 +590,7 @@ fn refuse_on_executor() -> Result<()> {
 }
 
 impl SessionStore for PgStore {
-    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+    fn load_record(&self, key: &str) -> Result<Option<Record>> {
         let Some(k) = PgKey::new(self.inner.mode, key) else {
             return Ok(None);
         };
@@ -596,9 +599,12 @@ impl SessionStore for PgStore {
         self.with_conn(|c| {
             let s = c.stmt(&self.inner.sql, Q::Load)?;
             let row = c.client.query_opt(&s, &[k.param(), &now])?;
-            Ok(row.map(|r| match mode {
-                Mode::Native => r.get::<_, Vec<u8>>(0),
-                Mode::Django => r.get::<_, String>(0).into_bytes(),
+            Ok(row.map(|r| {
+                let data = match mode {
+                    Mode::Native => r.get::<_, Vec<u8>>(0),
+                    Mode::Django => r.get::<_, String>(0).into_bytes(),
+                };
+                Record::new(data, r.get::<_, SystemTime>(1))
             }))
         })
     }
@@ -665,6 +671,22 @@ impl SessionStore for PgStore {
             let s = c.stmt(&self.inner.sql, Q::Exists)?;
             Ok(c.client.query_opt(&s, &[k.param(), &now])?.is_some())
         })
+    }
+
+    fn touch(&self, key: &str, expires_at: SystemTime) -> Result<()> {
+        let Some(k) = PgKey::new(self.inner.mode, key) else {
+            return Err(Error::Interrupted);
+        };
+        let now = SystemTime::now();
+        let updated = self.with_conn(|c| {
+            let s = c.stmt(&self.inner.sql, Q::Touch)?;
+            c.client.execute(&s, &[k.param(), &expires_at, &now])
+        })?;
+        if updated == 1 {
+            Ok(())
+        } else {
+            Err(Error::Interrupted)
+        }
     }
 }
 

@@ -49,6 +49,27 @@ pub(crate) fn unix_millis(t: SystemTime) -> i64 {
     }
 }
 
+/// The instant a stored expiry names: native integer milliseconds, or Django's datetime
+/// text. Anything else reads as the epoch (expired), never a panic.
+pub(crate) fn stored_instant(value: rusqlite::types::ValueRef<'_>) -> SystemTime {
+    use rusqlite::types::ValueRef;
+    let parsed = match value {
+        ValueRef::Integer(ms) => {
+            let magnitude = std::time::Duration::from_millis(ms.unsigned_abs());
+            if ms >= 0 {
+                UNIX_EPOCH.checked_add(magnitude)
+            } else {
+                UNIX_EPOCH.checked_sub(magnitude)
+            }
+        }
+        ValueRef::Text(text) => std::str::from_utf8(text)
+            .ok()
+            .and_then(session_core::expiry::parse_iso),
+        _ => None,
+    };
+    parsed.map_or(UNIX_EPOCH, session_core::expiry::clamp)
+}
+
 /// Django's SQLite text for a datetime: naive UTC `YYYY-MM-DD HH:MM:SS[.ffffff]`, the
 /// fraction omitted when it is zero. Instants outside years 1..=9999 saturate.
 pub(crate) fn django_datetime(t: SystemTime) -> String {
@@ -158,6 +179,8 @@ impl ToSql for DataParam<'_> {
 #[derive(Debug)]
 pub(crate) struct Sql {
     pub load: String,
+    pub load_record: String,
+    pub touch: String,
     pub exists: String,
     pub insert: String,
     pub update: String,
@@ -173,6 +196,8 @@ impl Sql {
         let t = format!("\"{table}\"");
         Sql {
             load: format!("SELECT {d} FROM {t} WHERE {k} = ?1 AND {e} > ?2"),
+            load_record: format!("SELECT {d}, {e} FROM {t} WHERE {k} = ?1 AND {e} > ?2"),
+            touch: format!("UPDATE {t} SET {e} = ?2 WHERE {k} = ?1 AND {e} > ?3"),
             exists: format!("SELECT 1 FROM {t} WHERE {k} = ?1 AND {e} > ?2"),
             insert: format!("INSERT INTO {t} ({k}, {d}, {e}) VALUES (?1, ?2, ?3)"),
             update: format!("UPDATE {t} SET {d} = ?2, {e} = ?3 WHERE {k} = ?1 AND {e} > ?4"),

@@ -454,6 +454,23 @@ fn is_duplicate(e: &rusqlite::Error) -> bool {
 }
 
 impl SessionStore for DbStore {
+    fn load_record(&self, key: &str) -> Result<Option<Record>> {
+        let Some(k) = KeyParam::new(self.inner.mode, key) else {
+            return Ok(None);
+        };
+        let now = InstantParam::new(self.inner.mode, SystemTime::now());
+        self.with_reader(|c| {
+            c.prepare_cached(&self.inner.sql.load_record)?
+                .query_row((&k, &now), |r| {
+                    Ok(Record::new(
+                        stored_bytes(r.get_ref(0)?),
+                        crate::schema::stored_instant(r.get_ref(1)?),
+                    ))
+                })
+                .optional()
+        })
+    }
+
     fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
         let Some(k) = KeyParam::new(self.inner.mode, key) else {
             return Ok(None);
@@ -527,6 +544,23 @@ impl SessionStore for DbStore {
                 .optional()
         })
         .map(|row| row.is_some())
+    }
+
+    fn touch(&self, key: &str, expires_at: SystemTime) -> Result<()> {
+        let Some(k) = KeyParam::new(self.inner.mode, key) else {
+            return Err(Error::Interrupted);
+        };
+        let expires = InstantParam::new(self.inner.mode, expires_at);
+        let now = InstantParam::new(self.inner.mode, SystemTime::now());
+        let updated = self.with_writer(|c| {
+            c.prepare_cached(&self.inner.sql.touch)?
+                .execute((&k, &expires, &now))
+        })?;
+        if updated == 1 {
+            Ok(())
+        } else {
+            Err(Error::Interrupted)
+        }
     }
 }
 

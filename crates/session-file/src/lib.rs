@@ -5,6 +5,7 @@
 mod config;
 pub mod format;
 mod fsio;
+mod runtime;
 mod store;
 
 pub use config::{FileConfig, Format};

@@ -3,7 +3,7 @@
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use session_core::expiry::{clamp, saturating_add};
@@ -52,10 +52,11 @@ const STRIPES: usize = 64;
 /// assert!(store.load("../../etc/passwd")?.is_none());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[derive(Clone)]
 pub struct FileStore {
     dir: PathBuf,
     config: FileConfig,
-    locks: Box<[Mutex<()>]>,
+    locks: Arc<[Mutex<()>]>,
 }
 
 impl std::fmt::Debug for FileStore {
@@ -405,7 +406,7 @@ impl FileStore {
 }
 
 impl SessionStore for FileStore {
-    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+    fn load_record(&self, key: &str) -> Result<Option<Record>> {
         let Some(target) = self.target(key) else {
             return Ok(None);
         };
@@ -413,7 +414,7 @@ impl SessionStore for FileStore {
         Ok(self
             .read_file(&target.path)?
             .filter(|(expires_at, _)| *expires_at > now)
-            .map(|(_, data)| data))
+            .map(|(expires_at, data)| Record::new(data, expires_at)))
     }
 
     fn create(&self, record: &Record) -> Result<String> {

@@ -52,7 +52,7 @@ pub struct Session {
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
-            .field("inline", &self.handle.inline())
+            .field("drive", &self.handle.drive_mode())
             .finish_non_exhaustive()
     }
 }

@@ -5,6 +5,18 @@ use std::sync::Arc;
 use session_core::{Error, Result, Session as CoreSession};
 use tokio::sync::Mutex;
 
+/// Where a request's store operations run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Drive {
+    /// The store's async side decides (the default for stores that have one).
+    Async,
+    /// The sync side, on the executor thread (`inline(true)`, memory-only sync stores).
+    Inline,
+    /// The sync side, one hop to the blocking pool per phase (`inline(false)`, sync-only
+    /// stores that block).
+    Hop,
+}
+
 /// One request's session, behind an async mutex, plus where its store I/O runs.
 ///
 /// Every method takes the lock for one operation only and never while awaiting anything
@@ -13,20 +25,19 @@ use tokio::sync::Mutex;
 #[derive(Clone)]
 pub(crate) struct Handle {
     session: Arc<Mutex<CoreSession>>,
-    /// Run store I/O on the executor thread instead of the blocking pool.
-    inline: bool,
+    drive: Drive,
 }
 
 impl Handle {
-    pub(crate) fn new(session: CoreSession, inline: bool) -> Self {
+    pub(crate) fn new(session: CoreSession, drive: Drive) -> Self {
         Handle {
             session: Arc::new(Mutex::new(session)),
-            inline,
+            drive,
         }
     }
 
-    pub(crate) fn inline(&self) -> bool {
-        self.inline
+    pub(crate) fn drive_mode(&self) -> Drive {
+        self.drive
     }
 
     /// Runs `f` on the session without store I/O (the session is already loaded).
@@ -35,22 +46,57 @@ impl Handle {
         f(&mut guard)
     }
 
+    /// Runs `f` on the loaded session: loads it first (through [`drive`](Self::drive)'s
+    /// path) when nothing has yet, under the same lock. For every method that reads or
+    /// changes the data.
+    pub(crate) async fn loaded<T>(
+        &self,
+        f: impl FnOnce(&mut CoreSession) -> Result<T>,
+    ) -> Result<T> {
+        self.drive_then(|s| s.begin_load(), |s, ()| f(s)).await?
+    }
+
     /// Starts an operation on the session with `begin` (`begin_save`, `begin_flush`, ...),
-    /// then performs the store operations the session asks for: on this task when the store
-    /// runs inline or none is needed, else all of them in one hop to the blocking pool. The
+    /// then performs the store operations the session asks for, where [`Drive`] says. The
     /// lock is held throughout, so other users of the session wait asynchronously instead
     /// of seeing a half-done operation. Which operations happen is the session's decision,
     /// never this driver's.
     pub(crate) async fn drive<T>(&self, begin: impl FnOnce(&mut CoreSession) -> T) -> Result<T> {
+        self.drive_then(begin, |_, value| value).await
+    }
+
+    /// [`drive`](Self::drive), then `then` under the same lock.
+    async fn drive_then<B, T>(
+        &self,
+        begin: impl FnOnce(&mut CoreSession) -> B,
+        then: impl FnOnce(&mut CoreSession, B) -> T,
+    ) -> Result<T> {
         let mut guard = Arc::clone(&self.session).lock_owned().await;
         let value = begin(&mut guard);
-        if self.inline || !guard.needs_store() {
+        if !guard.needs_store() {
             guard.perform_pending()?;
-            return Ok(value);
+            return Ok(then(&mut guard, value));
         }
-        tokio::task::spawn_blocking(move || guard.perform_pending())
-            .await
-            .map_err(|join| Error::backend("spawn_blocking", join))??;
-        Ok(value)
+        let manager = guard.manager().clone();
+        match (self.drive, manager.async_store()) {
+            (Drive::Async, Some(store)) => {
+                while let Some(op) = guard.next_op()? {
+                    let outcome = op.perform_async(store).await;
+                    guard.complete(outcome)?;
+                }
+            }
+            (Drive::Hop, _) => {
+                let (back, done) = tokio::task::spawn_blocking(move || {
+                    let done = guard.perform_pending();
+                    (guard, done)
+                })
+                .await
+                .map_err(|join| Error::backend("spawn_blocking", join))?;
+                guard = back;
+                done?;
+            }
+            (Drive::Inline | Drive::Async, _) => guard.perform_pending()?,
+        }
+        Ok(then(&mut guard, value))
     }
 }

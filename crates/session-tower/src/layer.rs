@@ -12,7 +12,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::cookies::session_cookie;
-use crate::handle::Handle;
+use crate::handle::{Drive, Handle};
 
 /// The body of the `400 Bad Request` sent when the session was deleted while the request
 /// ran (Django's `SessionInterrupted` message).
@@ -123,9 +123,14 @@ impl<S> Layer<S> for SessionLayer {
     fn layer(&self, inner: S) -> Self::Service {
         SessionService {
             inner,
-            inline: self
-                .inline
-                .unwrap_or_else(|| self.manager.store().runs_inline()),
+            drive: match self.inline {
+                Some(true) => Drive::Inline,
+                Some(false) => Drive::Hop,
+                None if self.manager.has_async_store() => Drive::Async,
+                #[allow(deprecated)]
+                None if self.manager.store().runs_inline() => Drive::Inline,
+                None => Drive::Hop,
+            },
             manager: self.manager.clone(),
         }
     }
@@ -147,7 +152,7 @@ impl<S> Layer<S> for SessionLayer {
 pub struct SessionService<S> {
     inner: S,
     manager: SessionManager,
-    inline: bool,
+    drive: Drive,
 }
 
 /// The first characters of the session key (see [`session_core::key_prefix`]), put into
@@ -176,7 +181,7 @@ where
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let cookie = session_cookie(request.headers(), &self.manager.config().cookie_name);
-        let handle = Handle::new(self.manager.session(cookie.value.as_deref()), self.inline);
+        let handle = Handle::new(self.manager.session(cookie.value.as_deref()), self.drive);
         request.extensions_mut().insert(handle.clone());
         let response = self.inner.call(request);
         let manager = self.manager.clone();

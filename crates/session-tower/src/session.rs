@@ -8,7 +8,7 @@ use serde_json::Value;
 use session_core::{Error, Expiry, Result, SessionData};
 
 use crate::Session;
-use crate::handle::Handle;
+use crate::handle::{Drive, Handle};
 
 fn to_value<T: Serialize>(value: T) -> Result<Value> {
     serde_json::to_value(value).map_err(|e| Error::Serialize(e.into()))
@@ -16,9 +16,9 @@ fn to_value<T: Serialize>(value: T) -> Result<Value> {
 
 impl Session {
     /// A session extractor over a core session, outside any layer: for unit tests of
-    /// handlers and for doc examples. Store I/O runs inline (so a PostgreSQL store, which
-    /// must not block an executor thread, answers every call with an error); nothing is
-    /// saved unless you call [`save`](Self::save).
+    /// handlers and for doc examples. Store I/O goes through the store's async side (or
+    /// inline for a sync-only manager); nothing is saved unless you call
+    /// [`save`](Self::save).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -33,8 +33,13 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub fn from_core(session: session_core::Session) -> Self {
+        let drive = if session.manager().has_async_store() {
+            Drive::Async
+        } else {
+            Drive::Inline
+        };
         Session {
-            handle: Handle::new(session, true),
+            handle: Handle::new(session, drive),
         }
     }
 
@@ -134,7 +139,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        self.handle.memory(|s| s.get(key)).await
+        self.handle.loaded(|s| s.get(key)).await
     }
 
     /// The raw JSON value under `key` (a copy).
@@ -149,7 +154,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn get_value(&self, key: &str) -> Result<Option<Value>> {
-        self.handle.memory(|s| Ok(s.get_value(key)?.cloned())).await
+        self.handle.loaded(|s| Ok(s.get_value(key)?.cloned())).await
     }
 
     /// Whether `key` is present.
@@ -163,7 +168,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn contains_key(&self, key: &str) -> Result<bool> {
-        self.handle.memory(|s| s.contains_key(key)).await
+        self.handle.loaded(|s| s.contains_key(key)).await
     }
 
     /// The keys, in insertion order (reserved keys included).
@@ -179,7 +184,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn keys(&self) -> Result<Vec<String>> {
-        self.handle.memory(|s| s.keys()).await
+        self.handle.loaded(|s| s.keys()).await
     }
 
     /// The values, in insertion order.
@@ -194,7 +199,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn values(&self) -> Result<Vec<Value>> {
-        self.handle.memory(|s| s.values()).await
+        self.handle.loaded(|s| s.values()).await
     }
 
     /// A copy of the whole map, reserved keys included (Django's `items()`).
@@ -209,7 +214,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn to_map(&self) -> Result<SessionData> {
-        self.handle.memory(|s| s.as_map().cloned()).await
+        self.handle.loaded(|s| s.as_map().cloned()).await
     }
 
     /// How many keys the session holds.
@@ -223,7 +228,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn len(&self) -> Result<usize> {
-        self.handle.memory(|s| s.len()).await
+        self.handle.loaded(|s| s.len()).await
     }
 
     /// Whether the session holds no key.
@@ -237,7 +242,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn is_empty(&self) -> Result<bool> {
-        self.handle.memory(|s| s.is_empty()).await
+        self.handle.loaded(|s| s.is_empty()).await
     }
 
     /// Stores `value` under `key`; keys starting with `_` are [`Error::ReservedKey`].
@@ -253,7 +258,7 @@ impl Session {
     /// ```
     pub async fn insert<T: Serialize>(&self, key: impl Into<String>, value: T) -> Result<()> {
         let (key, value) = (key.into(), to_value(value)?);
-        self.handle.memory(|s| s.insert(key, value)).await
+        self.handle.loaded(|s| s.insert(key, value)).await
     }
 
     /// Removes `key` and returns its value; `None` (and not modified) when absent.
@@ -269,7 +274,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn remove(&self, key: &str) -> Result<Option<Value>> {
-        self.handle.memory(|s| s.remove(key)).await
+        self.handle.loaded(|s| s.remove(key)).await
     }
 
     /// Removes `key` and returns its value, or `default` when absent (Django's `pop`).
@@ -283,7 +288,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn pop_or(&self, key: &str, default: Value) -> Result<Value> {
-        self.handle.memory(|s| s.pop_or(key, default)).await
+        self.handle.loaded(|s| s.pop_or(key, default)).await
     }
 
     /// The value under `key`, inserting `default` first when absent (Django's `setdefault`).
@@ -299,7 +304,7 @@ impl Session {
     /// ```
     pub async fn set_default<T: Serialize>(&self, key: &str, default: T) -> Result<Value> {
         let default = to_value(default)?;
-        self.handle.memory(|s| s.set_default(key, default)).await
+        self.handle.loaded(|s| s.set_default(key, default)).await
     }
 
     /// Inserts every pair (Django's `update`); nothing is written when a key is reserved.
@@ -323,7 +328,7 @@ impl Session {
             .into_iter()
             .map(|(k, v)| Ok((k.into(), to_value(v)?)))
             .collect::<Result<Vec<(String, Value)>>>()?;
-        self.handle.memory(|s| s.update(pairs)).await
+        self.handle.loaded(|s| s.update(pairs)).await
     }
 
     /// Empties the session; the key stays (Django's `clear`).
@@ -410,7 +415,7 @@ impl Session {
     /// ```
     pub async fn set_expiry(&self, expiry: impl Into<Expiry>) -> Result<()> {
         let expiry = expiry.into();
-        self.handle.memory(|s| s.set_expiry(expiry)).await
+        self.handle.loaded(|s| s.set_expiry(expiry)).await
     }
 
     /// The custom expiry, or [`Expiry::Default`].
@@ -424,7 +429,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn expiry(&self) -> Result<Expiry> {
-        self.handle.memory(|s| s.expiry()).await
+        self.handle.loaded(|s| s.expiry()).await
     }
 
     /// Time left until the session expires if saved now (Django's `get_expiry_age`).
@@ -438,7 +443,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn expiry_age(&self) -> Result<Duration> {
-        self.handle.memory(|s| s.expiry_age()).await
+        self.handle.loaded(|s| s.expiry_age()).await
     }
 
     /// When the session expires if saved now (Django's `get_expiry_date`).
@@ -452,7 +457,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn expiry_date(&self) -> Result<SystemTime> {
-        self.handle.memory(|s| s.expiry_date()).await
+        self.handle.loaded(|s| s.expiry_date()).await
     }
 
     /// Whether the cookie dies with the browser (Django's `get_expire_at_browser_close`).
@@ -466,7 +471,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn expire_at_browser_close(&self) -> Result<bool> {
-        self.handle.memory(|s| s.expire_at_browser_close()).await
+        self.handle.loaded(|s| s.expire_at_browser_close()).await
     }
 
     /// Django's `set_test_cookie`.
@@ -481,7 +486,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn set_test_cookie(&self) -> Result<()> {
-        self.handle.memory(|s| s.set_test_cookie()).await
+        self.handle.loaded(|s| s.set_test_cookie()).await
     }
 
     /// Django's `test_cookie_worked`.
@@ -495,7 +500,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn test_cookie_worked(&self) -> Result<bool> {
-        self.handle.memory(|s| s.test_cookie_worked()).await
+        self.handle.loaded(|s| s.test_cookie_worked()).await
     }
 
     /// Django's `delete_test_cookie`.
@@ -511,7 +516,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn delete_test_cookie(&self) -> Result<()> {
-        self.handle.memory(|s| s.delete_test_cookie()).await
+        self.handle.loaded(|s| s.delete_test_cookie()).await
     }
 
     /// Runs `f` on the core session under the lock, for several operations at once or for

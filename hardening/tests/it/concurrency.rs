@@ -49,7 +49,7 @@ struct Ledger {
 
 /// Each thread owns its sessions and churns them; at the end the books must balance.
 fn distinct_sessions(store: Arc<dyn SessionStore>, ops: u64) {
-    let manager = SessionManager::new(store.clone());
+    let manager = SessionManager::new_sync(store.clone());
     let ledgers: Vec<Ledger> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..THREADS)
             .map(|t| {
@@ -205,7 +205,7 @@ fn shared_sessions(store: Arc<dyn SessionStore>, ops: u64) {
 /// Two threads cycle the same session's key at once (two concurrent logins): each gets its
 /// own new key, the old one is gone, nothing is shared.
 fn racing_cycle_key(store: Arc<dyn SessionStore>, rounds: u64) {
-    let manager = SessionManager::new(store.clone());
+    let manager = SessionManager::new_sync(store.clone());
     for round in 0..rounds {
         let mut first = manager.session(None);
         first.insert("round", round).unwrap();

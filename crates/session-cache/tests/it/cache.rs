@@ -10,6 +10,7 @@ use session_core::{ClearExpired, Error, Record, SessionStore, key};
 use crate::doubles::live;
 
 session_core::conformance_tests!(entries, CacheStore::new(), clear_expired);
+session_core::async_conformance_tests!(async_entries, CacheStore::new(), clear_expired);
 session_core::conformance_tests!(
     bytes,
     CacheStore::with_config(CacheConfig::new().max_bytes(256 << 20)),
@@ -39,7 +40,10 @@ fn create_then_save_is_in_the_cache() {
     let key = store.create(&live(b"one")).unwrap();
     store.save(&key, &live(b"two")).unwrap();
     assert_eq!(
-        KeyedCache::get(&store, &key).unwrap().as_deref(),
+        KeyedCache::get(&store, &key)
+            .unwrap()
+            .map(|r| r.data)
+            .as_deref(),
         Some(&b"two"[..])
     );
     assert!(store.contains(&key).unwrap());

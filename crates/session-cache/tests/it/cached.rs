@@ -13,6 +13,7 @@ fn cached() -> CachedStore<CacheStore, MemoryStore> {
 }
 
 session_core::conformance_tests!(over_memory, cached(), clear_expired);
+session_core::async_conformance_tests!(async_over_memory, cached(), clear_expired);
 session_core::conformance_tests!(
     failing_cache,
     CachedStore::new(FailingCache::default(), MemoryStore::new()),
@@ -51,7 +52,7 @@ fn failing_cache_never_fails_a_save_and_is_logged() {
 #[test]
 fn failing_cache_through_the_manager() {
     // Django's test_cache_set_failure_non_fatal, end to end.
-    let manager = SessionManager::new(CachedStore::new(
+    let manager = SessionManager::new_sync(CachedStore::new(
         FailingCache::default(),
         MemoryStore::new(),
     ));
@@ -113,7 +114,7 @@ fn create_then_save_is_in_the_cache() {
     let key = store.create(&live(b"one")).unwrap();
     store.save(&key, &live(b"two")).unwrap();
     assert_eq!(
-        store.cache().get(&key).unwrap().as_deref(),
+        store.cache().get(&key).unwrap().map(|r| r.data).as_deref(),
         Some(&b"two"[..])
     );
     assert_eq!(

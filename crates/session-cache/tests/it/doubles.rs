@@ -29,7 +29,7 @@ impl FailingCache {
 }
 
 impl KeyedCache for FailingCache {
-    fn get(&self, _: &str) -> Result<Option<Vec<u8>>> {
+    fn get(&self, _: &str) -> Result<Option<Record>> {
         self.fail()
     }
     fn put(&self, _: &str, _: &Record) -> Result<()> {
@@ -58,9 +58,9 @@ impl CountingStore {
 }
 
 impl SessionStore for CountingStore {
-    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+    fn load_record(&self, key: &str) -> Result<Option<Record>> {
         self.loads.fetch_add(1, Ordering::Relaxed);
-        self.inner.load(key)
+        self.inner.load_record(key)
     }
     fn create(&self, record: &Record) -> Result<String> {
         self.inner.create(record)
@@ -140,8 +140,8 @@ impl Default for GatedStore {
 }
 
 impl SessionStore for GatedStore {
-    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        let data = self.inner.load(key);
+    fn load_record(&self, key: &str) -> Result<Option<Record>> {
+        let data = self.inner.load_record(key);
         if self.armed.swap(false, Ordering::SeqCst) {
             self.reached.wait();
             self.release.wait();

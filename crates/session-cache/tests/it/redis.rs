@@ -78,10 +78,10 @@ impl Drop for TestRedis {
     }
 }
 
-session_core::forward_store!(TestRedis => store);
+session_core::forward_store!(TestRedis => store, async);
 
 impl KeyedCache for TestRedis {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+    fn get(&self, key: &str) -> Result<Option<Record>> {
         self.store.get(key)
     }
     fn put(&self, key: &str, record: &Record) -> Result<()> {
@@ -98,6 +98,11 @@ impl KeyedCache for TestRedis {
 session_core::conformance_tests!(
     #[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
     conformance,
+    optional url().map(|url| TestRedis::new(&url))
+);
+session_core::async_conformance_tests!(
+    #[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
+    async_conformance,
     optional url().map(|url| TestRedis::new(&url))
 );
 session_core::conformance_tests!(

@@ -7,6 +7,11 @@ session_core::conformance_tests!(
     CookieStore::new("secret").unwrap(),
     client_side
 );
+session_core::async_conformance_tests!(
+    async_django_format,
+    CookieStore::new("secret").unwrap(),
+    client_side
+);
 session_core::conformance_tests!(
     expiring_format,
     CookieStore::new("secret")

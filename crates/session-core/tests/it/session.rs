@@ -17,7 +17,7 @@ struct Spy {
 }
 
 impl SessionStore for Spy {
-    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+    fn load_record(&self, key: &str) -> Result<Option<Record>> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         if self.fail_loads.load(Ordering::SeqCst) > 0 {
             self.fail_loads.fetch_sub(1, Ordering::SeqCst);
@@ -26,7 +26,7 @@ impl SessionStore for Spy {
                 std::io::Error::other("connection reset"),
             ));
         }
-        self.inner.load(key)
+        self.inner.load_record(key)
     }
     fn create(&self, record: &Record) -> Result<String> {
         self.calls.fetch_add(1, Ordering::SeqCst);
@@ -210,7 +210,7 @@ fn typed_get_of_the_wrong_shape_is_an_error() {
 #[test]
 fn nothing_touches_the_store_until_the_first_access() {
     let spy = Arc::new(Spy::default());
-    let manager = SessionManager::new(spy.clone());
+    let manager = SessionManager::new_sync(spy.clone());
     let key = {
         let mut s = manager.session(None);
         s.insert("a", 1).unwrap();
@@ -237,7 +237,7 @@ fn nothing_touches_the_store_until_the_first_access() {
 #[test]
 fn a_store_failure_at_load_is_an_error_not_an_empty_session() {
     let spy = Arc::new(Spy::default());
-    let manager = SessionManager::new(spy.clone());
+    let manager = SessionManager::new_sync(spy.clone());
     let mut s = manager.session(None);
     s.insert("member_id", 1).unwrap();
     s.save().unwrap();
@@ -271,7 +271,7 @@ fn cycle_key_keeps_data_when_the_store_fails_midway() {
     // The new record is created before the old one is deleted: a failure in between
     // leaves the user with a working session, never with none.
     let spy = Arc::new(Spy::default());
-    let manager = SessionManager::new(spy.clone());
+    let manager = SessionManager::new_sync(spy.clone());
     let mut s = manager.session(None);
     s.insert("cart", 3).unwrap();
     s.save().unwrap();

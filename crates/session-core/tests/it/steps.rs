@@ -17,7 +17,7 @@ fn live(data: &[u8]) -> Record {
 /// A manager over a memory store, and the store.
 fn setup() -> (SessionManager, Arc<MemoryStore>) {
     let store = Arc::new(MemoryStore::new());
-    (SessionManager::new(Arc::clone(&store)), store)
+    (SessionManager::new_sync(Arc::clone(&store)), store)
 }
 
 /// Drives the pending operations and returns their names, in order.

@@ -27,7 +27,7 @@ impl TempDb {
     }
 }
 
-session_core::forward_store!(TempDb => store, clear_expired);
+session_core::forward_store!(TempDb => store, clear_expired, async);
 
 pub fn live(data: &[u8]) -> Record {
     Record::new(data.to_vec(), SystemTime::now() + Duration::from_secs(3600))

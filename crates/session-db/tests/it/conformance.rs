@@ -28,3 +28,21 @@ session_core::conformance_tests!(
     clear_expired,
     text_only
 );
+
+// The async side of the same stores, through their `AsyncSessionStore` methods.
+session_core::async_conformance_tests!(
+    async_native_memory,
+    DbStore::in_memory().unwrap(),
+    clear_expired
+);
+session_core::async_conformance_tests!(
+    async_native_file,
+    TempDb::new(DbConfig::native()),
+    clear_expired
+);
+session_core::async_conformance_tests!(
+    async_django_file,
+    TempDb::new(DbConfig::django()),
+    clear_expired,
+    text_only
+);

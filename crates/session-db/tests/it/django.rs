@@ -110,7 +110,7 @@ fn django_to_rust<S: ClearExpired + Clone + 'static>(
     let keys = django(python, "write", db, None);
     let store = open();
     let manager =
-        SessionManager::new(store.clone()).with_serializer(DjangoCodec::new(SECRET).unwrap());
+        SessionManager::new_sync(store.clone()).with_serializer(DjangoCodec::new(SECRET).unwrap());
     let key = |name: &str| keys[name].as_str().unwrap().to_owned();
 
     let mut s = manager.session(Some(&key("plain")));
@@ -152,7 +152,7 @@ fn django_to_rust<S: ClearExpired + Clone + 'static>(
 /// We write into a table our store created with Django's DDL; Django reads.
 fn rust_to_django<S: ClearExpired + Clone + 'static>(python: &str, db: &Value, store: S) {
     let manager =
-        SessionManager::new(store.clone()).with_serializer(DjangoCodec::new(SECRET).unwrap());
+        SessionManager::new_sync(store.clone()).with_serializer(DjangoCodec::new(SECRET).unwrap());
     let mut keys = serde_json::Map::new();
     let mut save = |name: &str, f: &dyn Fn(&mut session_core::Session)| {
         let mut s = manager.session(None);

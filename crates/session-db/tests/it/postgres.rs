@@ -109,7 +109,7 @@ impl TempPg {
     }
 }
 
-session_core::forward_store!(TempPg => store, clear_expired);
+session_core::forward_store!(TempPg => store, clear_expired, async);
 
 /// A fresh schema on the test server, or `None` (and a "skipped" line) without one.
 pub fn temp_pg(config: PgConfig) -> Option<TempPg> {
@@ -119,6 +119,12 @@ pub fn temp_pg(config: PgConfig) -> Option<TempPg> {
 session_core::conformance_tests!(
     #[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
     conformance_native,
+    optional temp_pg(PgConfig::native()),
+    clear_expired
+);
+session_core::async_conformance_tests!(
+    #[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
+    async_conformance_native,
     optional temp_pg(PgConfig::native()),
     clear_expired
 );

@@ -21,7 +21,7 @@ impl TempStore {
     }
 }
 
-session_core::forward_store!(TempStore => store, clear_expired);
+session_core::forward_store!(TempStore => store, clear_expired, async);
 
 // fsync off: the suite makes 20,000 creates; `store::fsync_on_round_trip` covers fsync on.
 session_core::conformance_tests!(
@@ -41,5 +41,12 @@ session_core::conformance_tests!(
             .fsync(false)
             .django(Duration::from_secs(1_209_600))
     ),
+    clear_expired
+);
+
+// The async side, through its `AsyncSessionStore` methods.
+session_core::async_conformance_tests!(
+    async_native_flat,
+    TempStore::new(FileConfig::default().fsync(false)),
     clear_expired
 );

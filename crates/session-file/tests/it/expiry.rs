@@ -64,7 +64,7 @@ fn instant() -> impl Strategy<Value = SystemTime> {
 /// straight into it.
 pub fn expiry_round_trips(store: impl SessionStore + 'static) {
     let store = Arc::new(store);
-    let manager = SessionManager::new(Arc::clone(&store));
+    let manager = SessionManager::new_sync(Arc::clone(&store));
     let config = Config {
         cases: CASES,
         failure_persistence: None,

@@ -24,7 +24,7 @@ async fn extractor_without_layer_is_a_500() {
 struct BrokenStore;
 
 impl SessionStore for BrokenStore {
-    fn load(&self, _: &str) -> Result<Option<Vec<u8>>> {
+    fn load_record(&self, _: &str) -> Result<Option<Record>> {
         Err(Error::backend(
             "broken",
             std::io::Error::other("disk on fire"),
@@ -52,7 +52,7 @@ impl SessionStore for BrokenStore {
 
 #[tokio::test]
 async fn store_failures_are_500s() {
-    let manager = session_core::SessionManager::new(BrokenStore);
+    let manager = session_core::SessionManager::new_sync(BrokenStore);
     let app: Router = Router::new()
         .route(
             "/read",

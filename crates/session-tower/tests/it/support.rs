@@ -67,9 +67,9 @@ impl Counting {
 }
 
 impl SessionStore for Counting {
-    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+    fn load_record(&self, key: &str) -> Result<Option<Record>> {
         self.note(&self.loads);
-        self.inner.load(key)
+        self.inner.load_record(key)
     }
     fn create(&self, record: &Record) -> Result<String> {
         self.note(&self.creates);
@@ -129,7 +129,7 @@ impl Env {
 
     /// A manager over the uncounted store, for seeding sessions outside requests.
     pub fn raw_manager(&self) -> SessionManager {
-        SessionManager::new(self.raw.clone())
+        SessionManager::new_sync(self.raw.clone())
     }
 
     /// Stores a session holding `data` and returns its key (the cookie value).
@@ -148,7 +148,8 @@ impl Env {
     }
 
     pub fn app_with(&self, config: SessionConfig, gate: Arc<Gate>) -> Router {
-        let manager = SessionManager::new(self.counting.clone()).with_config(config);
+        // The sync side only: these checks are about where the layer runs a sync store.
+        let manager = SessionManager::new_sync(self.counting.clone()).with_config(config);
         let mut layer = SessionLayer::new(manager);
         if self.mode == Mode::BlockingOptedInline {
             layer = layer.inline(true);

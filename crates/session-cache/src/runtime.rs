@@ -1,0 +1,75 @@
+//! Where the stores of this crate run for async callers: `CacheStore` in place (memory
+//! only), the others on tokio's blocking pool when called inside a tokio runtime (they
+//! wait on another store or on the network), else on the calling thread.
+
+use std::time::SystemTime;
+
+use session_core::{
+    AsyncClearExpired, AsyncSessionStore, ClearExpired, Error, Record, Result, SessionStore,
+};
+
+use crate::{CachedStore, KeyedCache};
+
+/// Runs `f` on a clone of the store, off the async executor when there is one.
+pub(crate) async fn run<S, T>(
+    store: S,
+    f: impl FnOnce(&S) -> Result<T> + Send + 'static,
+) -> Result<T>
+where
+    S: Send + 'static,
+    T: Send + 'static,
+{
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f(&store);
+    }
+    tokio::task::spawn_blocking(move || f(&store))
+        .await
+        .map_err(|join| Error::backend("session-cache", join))?
+}
+
+#[cfg(feature = "redis")]
+session_core::impl_async_blocking!(crate::RedisStore, run);
+
+impl<C, S> AsyncSessionStore for CachedStore<C, S>
+where
+    C: KeyedCache + 'static,
+    S: SessionStore + 'static,
+{
+    async fn load_record(&self, key: &str) -> Result<Option<Record>> {
+        let key = key.to_owned();
+        run(self.clone(), move |s| SessionStore::load_record(s, &key)).await
+    }
+    async fn create(&self, record: &Record) -> Result<String> {
+        let record = record.clone();
+        run(self.clone(), move |s| SessionStore::create(s, &record)).await
+    }
+    async fn save(&self, key: &str, record: &Record) -> Result<String> {
+        let (key, record) = (key.to_owned(), record.clone());
+        run(self.clone(), move |s| SessionStore::save(s, &key, &record)).await
+    }
+    async fn delete(&self, key: &str) -> Result<()> {
+        let key = key.to_owned();
+        run(self.clone(), move |s| SessionStore::delete(s, &key)).await
+    }
+    async fn exists(&self, key: &str) -> Result<bool> {
+        let key = key.to_owned();
+        run(self.clone(), move |s| SessionStore::exists(s, &key)).await
+    }
+    async fn touch(&self, key: &str, expires_at: SystemTime) -> Result<()> {
+        let key = key.to_owned();
+        run(self.clone(), move |s| {
+            SessionStore::touch(s, &key, expires_at)
+        })
+        .await
+    }
+}
+
+impl<C, S> AsyncClearExpired for CachedStore<C, S>
+where
+    C: KeyedCache + 'static,
+    S: ClearExpired + 'static,
+{
+    async fn clear_expired(&self) -> Result<u64> {
+        run(self.clone(), ClearExpired::clear_expired).await
+    }
+}
