@@ -3,6 +3,11 @@
 //!
 //! `memory` vs `memory-blocking` is the same store with and without the hop to tokio's
 //! blocking pool (`SessionLayer::inline(false)`): the difference is the hop's cost.
+//!
+//! Each backend runs as the layer drives it by default, through the store's async face
+//! (`SessionManager::new`); `db-file-hop` is the SQLite file store through its sync face
+//! in one blocking-pool hop per request phase (`SessionManager::new_sync`), and
+//! `db-file-inline` through its sync face on the executor (`inline(true)`).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -35,8 +40,7 @@ async fn plain() -> &'static str {
     "ok"
 }
 
-fn seeded(store: Arc<dyn SessionStore>, codec: Codec) -> (SessionManager, Vec<String>) {
-    let manager = codec.manager(store);
+fn seeded(manager: SessionManager) -> (SessionManager, Vec<String>) {
     let keys = (0..64)
         .map(|i| {
             let mut s = manager.session(None);
@@ -89,7 +93,7 @@ fn tower(c: &mut Criterion) {
     }
 
     let memory: Arc<dyn SessionStore> = Arc::new(MemoryStore::new());
-    let (manager, keys) = seeded(memory, Codec::Json);
+    let (manager, keys) = seeded(Codec::Json.manager(memory));
     for (name, inline) in [("memory", true), ("memory-blocking", false)] {
         let layer = SessionLayer::new(manager.clone()).inline(inline);
         let app = Router::new().route("/", get(visit)).layer(layer);
@@ -99,7 +103,8 @@ fn tower(c: &mut Criterion) {
     for backend in Backend::all() {
         let codec = backend.codecs()[0];
         let fixture = backend.build(RunMode::from_env().store_sizes()[0], Size::Typical);
-        let (manager, keys) = seeded(fixture.store.clone(), codec);
+        let (manager, keys) =
+            seeded(codec.manager_with_async(fixture.store.clone(), fixture.async_store.clone()));
         let app = Router::new()
             .route("/", get(visit))
             .layer(SessionLayer::new(manager.clone()));
@@ -109,6 +114,10 @@ fn tower(c: &mut Criterion) {
                 .route("/", get(visit))
                 .layer(SessionLayer::new(manager).inline(true));
             run(&mut group, "db-file-inline", app, &keys);
+            let app = Router::new()
+                .route("/", get(visit))
+                .layer(SessionLayer::new(codec.manager(fixture.store.clone())));
+            run(&mut group, "db-file-hop", app, &keys);
         }
     }
     group.finish();

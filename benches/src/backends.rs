@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use session_core::{
-    ClearExpired, DjangoJson, Expiry, Json, MessagePack, Record, SessionData, SessionManager,
-    SessionStore, key,
+    AsyncSessionStore, ClearExpired, DjangoJson, DynAsyncStore, Expiry, Json, MessagePack, Record,
+    SessionData, SessionManager, SessionStore, key,
 };
 use session_signing::{DJANGO_SESSION_SALT, DjangoCodec, Signer};
 use tempfile::TempDir;
@@ -75,7 +75,27 @@ impl Codec {
     /// assert!(m.session(None).key().is_none());
     /// ```
     pub fn manager(self, store: Arc<dyn SessionStore>) -> SessionManager {
-        let manager = SessionManager::new_sync(store);
+        self.configure(SessionManager::new_sync(store))
+    }
+
+    /// A manager over both faces of a store (what `SessionManager::new` builds), with this
+    /// serializer: async drivers reach the store through its async face.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let store = Arc::new(session_core::MemoryStore::new());
+    /// let m = session_benches::Codec::Json.manager_with_async(store.clone(), store);
+    /// assert!(m.has_async_store());
+    /// ```
+    pub fn manager_with_async(
+        self,
+        store: Arc<dyn SessionStore>,
+        async_store: Arc<dyn DynAsyncStore>,
+    ) -> SessionManager {
+        self.configure(SessionManager::from_dyn(store, async_store))
+    }
+
+    fn configure(self, manager: SessionManager) -> SessionManager {
         match self {
             Codec::Json => manager.with_serializer(Json),
             Codec::MessagePack => manager.with_serializer(MessagePack),
@@ -283,6 +303,7 @@ impl Backend {
         drop(filler);
         let mut fixture = Fixture {
             store: parts.store,
+            async_store: parts.async_store,
             sweeper: parts.sweeper,
             keys,
             floor: None,
@@ -315,6 +336,7 @@ impl Backend {
         assert!(parts.sweeper.is_some(), "{} does not sweep", self.name);
         Fixture {
             store: filler,
+            async_store: parts.async_store,
             sweeper: parts.sweeper,
             keys: Vec::new(),
             floor: None,
@@ -337,16 +359,16 @@ impl Backend {
                 let d = dir();
                 let path = d.path().join("sessions.sqlite3");
                 let (store, floor) = if matches!(self.kind, Kind::DbDjango) {
-                    let store = session_db::DbStore::open_django(&path).expect("open");
+                    let store = session_db::SqliteStore::open_django(&path).expect("open");
                     (store, FloorSetup::DjangoSqlite(path))
                 } else {
-                    let store = session_db::DbStore::open(&path).expect("open");
+                    let store = session_db::SqliteStore::open(&path).expect("open");
                     (store, FloorSetup::Sqlite(path))
                 };
                 Parts::sweeping(Arc::new(store), Some(floor), vec![d])
             }
             Kind::DbMemory => Parts::sweeping(
-                Arc::new(session_db::DbStore::in_memory().expect("open")),
+                Arc::new(session_db::SqliteStore::in_memory().expect("open")),
                 Some(FloorSetup::SqliteMemory),
                 vec![],
             ),
@@ -356,14 +378,14 @@ impl Backend {
             Kind::CachedDb => {
                 let d = dir();
                 let path = d.path().join("sessions.sqlite3");
-                let db = session_db::DbStore::open(&path).expect("open");
+                let db = session_db::SqliteStore::open(&path).expect("open");
                 let store = session_cache::CachedStore::new(cache_store(live), db);
                 Parts::sweeping(Arc::new(store), Some(FloorSetup::Cached(path)), vec![d])
             }
             Kind::File { fsync } => {
                 let (d, floor_dir) = (dir(), dir());
                 let open = |fsync| {
-                    let config = session_file::FileConfig::default().fsync(fsync);
+                    let config = session_file::FileConfig::default().with_fsync(fsync);
                     session_file::FileStore::with_config(d.path(), config).expect("open")
                 };
                 let store = Arc::new(open(*fsync));
@@ -379,6 +401,7 @@ impl Backend {
                     Arc::new(session_cookie::CookieStore::new(SECRET).expect("a non-empty secret"));
                 let parts = Parts {
                     store: store.clone(),
+                    async_store: store.clone(),
                     sqlite: None,
                     file_dir: None,
                     pg_url: None,
@@ -394,7 +417,7 @@ impl Backend {
                 client
                     .batch_execute(&format!("DROP TABLE IF EXISTS {PG_TABLE}"))
                     .expect("drop the bench table");
-                let store = session_db::PgConfig::native()
+                let store = session_db::PostgresConfig::native()
                     .with_table(PG_TABLE)
                     .expect("table name")
                     .connect(url)
@@ -405,11 +428,13 @@ impl Backend {
                 (parts, filler)
             }
             Kind::Redis(url) => {
-                let config = session_cache::RedisConfig::new(url.clone()).key_prefix(REDIS_PREFIX);
+                let config =
+                    session_cache::RedisConfig::new(url.clone()).with_key_prefix(REDIS_PREFIX);
                 let store =
                     Arc::new(session_cache::RedisStore::with_config(config).expect("redis"));
                 let parts = Parts {
                     store: store.clone(),
+                    async_store: store.clone(),
                     sqlite: None,
                     file_dir: None,
                     pg_url: None,
@@ -423,9 +448,11 @@ impl Backend {
     }
 }
 
-fn cache_store(live: usize) -> session_cache::CacheStore {
+fn cache_store(live: usize) -> session_cache::MokaStore {
     let entries = (live as u64).saturating_mul(2).max(200_000);
-    session_cache::CacheStore::with_config(session_cache::CacheConfig::new().max_entries(entries))
+    session_cache::MokaStore::with_config(
+        session_cache::CacheConfig::new().with_max_entries(entries),
+    )
 }
 
 enum FloorSetup {
@@ -442,6 +469,7 @@ enum FloorSetup {
 
 struct Parts {
     store: Arc<dyn SessionStore>,
+    async_store: Arc<dyn DynAsyncStore>,
     sqlite: Option<(std::path::PathBuf, bool)>,
     /// The directory of a (flat, native-format) file store.
     file_dir: Option<std::path::PathBuf>,
@@ -453,7 +481,7 @@ struct Parts {
 }
 
 impl Parts {
-    fn sweeping<S: ClearExpired + 'static>(
+    fn sweeping<S: ClearExpired + AsyncSessionStore + 'static>(
         store: Arc<S>,
         floor: Option<FloorSetup>,
         dirs: Vec<TempDir>,
@@ -465,6 +493,7 @@ impl Parts {
         };
         let parts = Parts {
             store: store.clone(),
+            async_store: store.clone(),
             sqlite,
             file_dir: None,
             pg_url: None,
@@ -488,6 +517,8 @@ impl Parts {
 pub struct Fixture {
     /// The store under bench.
     pub store: Arc<dyn SessionStore>,
+    /// The same store's async face (what the tower layer drives by default).
+    pub async_store: Arc<dyn DynAsyncStore>,
     /// The same store as a sweeper, when it can sweep.
     pub sweeper: Option<Arc<dyn ClearExpired>>,
     /// The keys of the live sessions it was filled with.

@@ -51,7 +51,7 @@ pub struct SqliteFloor {
 }
 
 impl SqliteFloor {
-    /// A connection to the session database at `path` (made by `DbStore::open`), with the
+    /// A connection to the session database at `path` (made by `SqliteStore::open`), with the
     /// store's pragmas (WAL, `synchronous = NORMAL`, the default memory map).
     ///
     /// # Panics
@@ -60,7 +60,7 @@ impl SqliteFloor {
     /// ```
     /// let dir = tempfile::tempdir().unwrap();
     /// let path = dir.path().join("s.sqlite3");
-    /// session_db::DbStore::open(&path).unwrap();
+    /// session_db::SqliteStore::open(&path).unwrap();
     /// let _floor = session_benches::SqliteFloor::open(&path);
     /// ```
     pub fn open(path: &Path) -> Self {
@@ -96,7 +96,7 @@ impl SqliteFloor {
     }
 }
 
-/// The store's memory map (`DbConfig`'s default), so floor and store read pages alike.
+/// The store's memory map (`SqliteConfig`'s default), so floor and store read pages alike.
 fn map(conn: &Connection) {
     conn.query_row(
         &format!("PRAGMA mmap_size = {}", session_db::DEFAULT_MMAP_SIZE),
@@ -137,7 +137,7 @@ impl Floor for SqliteFloor {
 
 /// Inserts `count` sessions with fresh keys straight into the SQLite database at `path`
 /// (native `sessions` table, or Django's `django_session` when `django`) in one
-/// transaction — the rows `DbStore::create` would write — and returns their keys.
+/// transaction — the rows `SqliteStore::create` would write — and returns their keys.
 pub(crate) fn fill_sqlite(
     path: &Path,
     django: bool,
@@ -185,7 +185,7 @@ pub(crate) fn fill_sqlite(
 /// use session_benches::{DjangoSqliteFloor, Floor};
 /// let dir = tempfile::tempdir().unwrap();
 /// let path = dir.path().join("db.sqlite3");
-/// session_db::DbStore::open_django(&path).unwrap();
+/// session_db::SqliteStore::open_django(&path).unwrap();
 /// let floor = DjangoSqliteFloor::open(&path);
 /// floor.put("abcdefgh", b"x", session_benches::live_until());
 /// assert_eq!(floor.get("abcdefgh").as_deref(), Some(&b"x"[..]));
@@ -211,7 +211,7 @@ fn django_datetime(t: SystemTime) -> String {
 }
 
 impl DjangoSqliteFloor {
-    /// A connection to a database made by `DbStore::open_django`.
+    /// A connection to a database made by `SqliteStore::open_django`.
     ///
     /// # Panics
     /// When the file cannot be opened.
@@ -219,7 +219,7 @@ impl DjangoSqliteFloor {
     /// ```
     /// # let dir = tempfile::tempdir().unwrap();
     /// # let path = dir.path().join("db.sqlite3");
-    /// # session_db::DbStore::open_django(&path).unwrap();
+    /// # session_db::SqliteStore::open_django(&path).unwrap();
     /// let _floor = session_benches::DjangoSqliteFloor::open(&path);
     /// ```
     pub fn open(path: &Path) -> Self {
@@ -266,7 +266,7 @@ impl Floor for DjangoSqliteFloor {
     }
 }
 
-/// A bare `moka::sync::Cache<String, Vec<u8>>` (LRU, as `CacheStore` uses): `get` and
+/// A bare `moka::sync::Cache<String, Vec<u8>>` (LRU, as `MokaStore` uses): `get` and
 /// `insert`.
 ///
 /// ```
@@ -461,7 +461,7 @@ impl std::fmt::Debug for PgFloor {
 
 impl PgFloor {
     /// A connection to `url`, with both statements prepared on `table` (made by
-    /// `PgConfig::native().with_table(table)`).
+    /// `PostgresConfig::native().with_table(table)`).
     ///
     /// # Panics
     /// When the server cannot be reached: a broken bench setup.
@@ -512,7 +512,7 @@ impl Floor for PgFloor {
 }
 
 /// Inserts `count` sessions with fresh keys straight into the native PostgreSQL `table`
-/// in one transaction (the rows `PgStore::create` would write) and returns their keys.
+/// in one transaction (the rows `PostgresStore::create` would write) and returns their keys.
 pub(crate) fn fill_postgres(
     url: &str,
     table: &str,

@@ -6,14 +6,14 @@ use std::error::Error;
 use std::path::Path;
 use std::time::Duration;
 
-use session_cache::{CacheConfig, CacheStore, CachedStore, KeyedCache};
+use session_cache::{CacheConfig, CachedStore, KeyedCache, MokaStore};
 use session_core::{SessionManager, SessionStore};
-use session_db::DbStore;
+use session_db::SqliteStore;
 
 // ANCHOR: open
 fn open(dir: &Path) -> Result<SessionManager, Box<dyn Error>> {
-    let cache = CacheStore::with_config(CacheConfig::new().max_entries(50_000));
-    let db = DbStore::open(dir.join("sessions.sqlite3"))?;
+    let cache = MokaStore::with_config(CacheConfig::new().with_max_entries(50_000));
+    let db = SqliteStore::open(dir.join("sessions.sqlite3"))?;
     // Writes go to the database, then the cache; reads try the cache first.
     let store = CachedStore::new(cache, db).with_fill_ttl(Duration::from_secs(30));
     Ok(SessionManager::new(store))
@@ -24,7 +24,7 @@ fn open(dir: &Path) -> Result<SessionManager, Box<dyn Error>> {
 /// Several web nodes: a shared Redis cache in front of PostgreSQL.
 fn open_shared(redis_url: &str, postgres_url: &str) -> Result<SessionManager, Box<dyn Error>> {
     let cache = session_cache::RedisStore::open(redis_url)?;
-    let db = session_db::PgStore::connect(postgres_url)?;
+    let db = session_db::PostgresStore::connect(postgres_url)?;
     Ok(SessionManager::new(CachedStore::new(cache, db)))
 }
 // ANCHOR_END: redis
@@ -42,7 +42,7 @@ pub fn main() -> Result<(), Box<dyn Error>> {
     );
 
     // A store of the same shape, to show where the session went: both halves.
-    let store = CachedStore::new(CacheStore::new(), DbStore::in_memory()?);
+    let store = CachedStore::new(MokaStore::new(), SqliteStore::in_memory()?);
     let key = store.create(&session_core::Record::new(
         b"{}".to_vec(),
         std::time::SystemTime::now() + Duration::from_secs(60),

@@ -20,10 +20,10 @@ fn open(dir: &Path) -> Result<SessionManager, Box<dyn Error>> {
 // ANCHOR: options
 fn open_with_options(dir: &Path) -> Result<FileStore, Box<dyn Error>> {
     let config = FileConfig::default()
-        .create_dir(true) // create the directory (and parents) if missing
-        .fsync(true) // the default: a power cut loses no saved session
-        .sharded(true) // 256 subdirectories, for very many sessions
-        .stale_temp_age(Duration::from_secs(600)); // temp files older than this are swept
+        .with_create_dir(true) // create the directory (and parents) if missing
+        .with_fsync(true) // the default: a power cut loses no saved session
+        .with_sharded(true) // 256 subdirectories, for very many sessions
+        .with_stale_temp_age(Duration::from_secs(600)); // temp files older than this are swept
     Ok(FileStore::with_config(dir.join("sessions"), config)?)
 }
 // ANCHOR_END: options

@@ -1,23 +1,23 @@
-//! The in-process cache page of the book: `CacheStore` (session-cache, on moka).
+//! The in-process cache page of the book: `MokaStore` (session-cache, on moka).
 //!
 //! `cargo run -p session-examples --example backend_moka`
 
-use session_cache::{CacheConfig, CacheStore, Capacity};
+use session_cache::{CacheConfig, Capacity, MokaStore};
 use session_core::{Result, SessionManager};
 
 // ANCHOR: open
 fn open() -> SessionManager {
     // At most 100,000 sessions (the default); the least recently used go first.
-    SessionManager::new(CacheStore::new())
+    SessionManager::new(MokaStore::new())
 }
 // ANCHOR_END: open
 
 // ANCHOR: options
-fn bounded() -> (CacheStore, CacheStore) {
+fn bounded() -> (MokaStore, MokaStore) {
     // Bound by count...
-    let by_count = CacheStore::with_config(CacheConfig::new().max_entries(50_000));
+    let by_count = MokaStore::with_config(CacheConfig::new().with_max_entries(50_000));
     // ...or by weight: key + data + 128 bytes of bookkeeping per session.
-    let by_bytes = CacheStore::with_config(CacheConfig::new().max_bytes(64 << 20));
+    let by_bytes = MokaStore::with_config(CacheConfig::new().with_max_bytes(64 << 20));
     assert_eq!(by_bytes.config().capacity(), Capacity::Bytes(64 << 20));
     (by_count, by_bytes)
 }

@@ -1,4 +1,4 @@
-//! The PostgreSQL page of the book: `PgStore` (session-db, feature `postgres`).
+//! The PostgreSQL page of the book: `PostgresStore` (session-db, feature `postgres`).
 //!
 //! `DATABASE_URL='host=127.0.0.1 user=postgres dbname=test' cargo run -p session-examples --example backend_postgres`
 //! Without `DATABASE_URL` it says so and exits.
@@ -7,20 +7,20 @@ use std::error::Error;
 use std::time::Duration;
 
 use session_core::{ClearExpired, SessionManager};
-use session_db::{PgConfig, PgStore};
+use session_db::{PostgresConfig, PostgresStore};
 
 // ANCHOR: connect
 fn connect(url: &str) -> Result<SessionManager, Box<dyn Error>> {
     // `postgres://user:password@host/db` or `host=... user=... dbname=...`; the table
     // `sessions` is created if absent.
-    let store = PgStore::connect(url)?;
+    let store = PostgresStore::connect(url)?;
     Ok(SessionManager::new(store))
 }
 // ANCHOR_END: connect
 
 // ANCHOR: options
-fn connect_with_options(url: &str) -> Result<PgStore, Box<dyn Error>> {
-    let store = PgConfig::native()
+fn connect_with_options(url: &str) -> Result<PostgresStore, Box<dyn Error>> {
+    let store = PostgresConfig::native()
         .with_schema("public")? // a plain identifier, else an error
         .with_table("web_sessions")?
         .with_pool_size(16) // connections in the pool

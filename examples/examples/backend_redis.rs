@@ -19,10 +19,10 @@ fn open(url: &str) -> Result<SessionManager> {
 // ANCHOR: options
 fn open_with_options(url: &str) -> Result<RedisStore> {
     let config = RedisConfig::new(url)
-        .key_prefix("shop:session:") // share one server between applications
-        .connect_timeout(Duration::from_millis(500))
-        .io_timeout(Duration::from_secs(1))
-        .max_idle(8); // idle connections kept for reuse
+        .with_key_prefix("shop:session:") // share one server between applications
+        .with_connect_timeout(Duration::from_millis(500))
+        .with_io_timeout(Duration::from_secs(1))
+        .with_max_idle(8); // idle connections kept for reuse
     let store = RedisStore::with_config(config)?;
     store.ping()?; // fail fast at startup if the server is down
     Ok(store)

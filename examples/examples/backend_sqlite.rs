@@ -1,4 +1,4 @@
-//! The SQLite page of the book: opening `DbStore`, its options, sweeping.
+//! The SQLite page of the book: opening `SqliteStore`, its options, sweeping.
 //!
 //! `cargo run -p session-examples --example backend_sqlite`
 
@@ -7,19 +7,19 @@ use std::path::Path;
 use std::time::Duration;
 
 use session_core::{ClearExpired, SessionManager};
-use session_db::{DbConfig, DbStore, Synchronous};
+use session_db::{SqliteConfig, SqliteStore, Synchronous};
 
 // ANCHOR: open
 fn open(dir: &Path) -> Result<SessionManager, Box<dyn Error>> {
-    // A file (created with its table if absent), or `DbStore::in_memory()` for tests.
-    let store = DbStore::open(dir.join("sessions.sqlite3"))?;
+    // A file (created with its table if absent), or `SqliteStore::in_memory()` for tests.
+    let store = SqliteStore::open(dir.join("sessions.sqlite3"))?;
     Ok(SessionManager::new(store))
 }
 // ANCHOR_END: open
 
 // ANCHOR: options
-fn open_with_options(dir: &Path) -> Result<DbStore, Box<dyn Error>> {
-    let store = DbConfig::native()
+fn open_with_options(dir: &Path) -> Result<SqliteStore, Box<dyn Error>> {
+    let store = SqliteConfig::native()
         .with_table("web_sessions")? // a plain identifier, else an error
         .with_busy_timeout(Duration::from_secs(2)) // wait this long for another writer
         .with_readers(2) // read connections beside the one writer
@@ -31,7 +31,7 @@ fn open_with_options(dir: &Path) -> Result<DbStore, Box<dyn Error>> {
 // ANCHOR_END: options
 
 // ANCHOR: sweep
-fn sweep(store: &DbStore) -> Result<(), Box<dyn Error>> {
+fn sweep(store: &SqliteStore) -> Result<(), Box<dyn Error>> {
     // How many are expired (for a progress bar), then delete them batch by batch.
     let total = store.count_expired()?;
     let deleted = store.clear_expired_with(|so_far| println!("{so_far}/{total}"))?;

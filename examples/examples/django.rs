@@ -9,13 +9,13 @@ use std::time::Duration;
 
 use session_cookie::CookieStore;
 use session_core::{SessionConfig, SessionManager, reserved};
-use session_db::{DbStore, DjangoCodec, PgStore};
+use session_db::{DjangoCodec, PostgresStore, SqliteStore};
 
 // ANCHOR: db
 /// The Django site's own database and `SECRET_KEY`: both sides read and write
 /// the `django_session` table in Django's format.
 pub fn open_site_db(db_sqlite3: &Path, secret_key: &str) -> Result<SessionManager, Box<dyn Error>> {
-    let store = DbStore::open_django(db_sqlite3)?; // django_session, created if absent
+    let store = SqliteStore::open_django(db_sqlite3)?; // django_session, created if absent
     Ok(store.django_manager(secret_key)?) // + Django's session_data codec
 }
 // ANCHOR_END: db
@@ -27,7 +27,7 @@ fn open_site_db_rotating(
     secret_key: &str,
     secret_key_fallbacks: &[&str],
 ) -> Result<SessionManager, Box<dyn Error>> {
-    let store = DbStore::open_django(db_sqlite3)?;
+    let store = SqliteStore::open_django(db_sqlite3)?;
     let codec = DjangoCodec::new(secret_key)?.with_fallbacks(secret_key_fallbacks)?;
     let config = SessionConfig::default() // Django's SESSION_* defaults...
         .with_cookie_name("sessionid") // ...must equal the site's settings
@@ -40,7 +40,7 @@ fn open_site_db_rotating(
 
 // ANCHOR: postgres
 fn open_site_postgres(url: &str, secret_key: &str) -> Result<SessionManager, Box<dyn Error>> {
-    Ok(PgStore::connect_django(url)?.django_manager(secret_key)?)
+    Ok(PostgresStore::connect_django(url)?.django_manager(secret_key)?)
 }
 // ANCHOR_END: postgres
 

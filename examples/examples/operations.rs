@@ -12,7 +12,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 use session_core::SessionManager;
-use session_db::DbStore;
+use session_db::SqliteStore;
 use session_tower::{Session, SessionKeyPrefix, SessionLayer, spawn_clear_expired};
 
 // ANCHOR: logging
@@ -57,7 +57,7 @@ pub fn app(manager: SessionManager) -> Router {
 // ANCHOR_END: access_log
 
 // ANCHOR: sweeper
-async fn serve_with_sweeper(store: DbStore) -> Result<(), Box<dyn Error>> {
+async fn serve_with_sweeper(store: SqliteStore) -> Result<(), Box<dyn Error>> {
     let manager = SessionManager::new(store.clone());
     // Django's `clearsessions` every hour, on the blocking pool; a failed sweep is logged
     // and retried at the next tick.
@@ -74,7 +74,7 @@ async fn serve_with_sweeper(store: DbStore) -> Result<(), Box<dyn Error>> {
 
 // ANCHOR: clear_expired
 /// A `clear-expired` command for cron, with progress for big tables.
-fn clear_expired_command(store: &DbStore) -> session_core::Result<u64> {
+fn clear_expired_command(store: &SqliteStore) -> session_core::Result<u64> {
     let total = store.count_expired()?;
     store.clear_expired_with(|deleted| eprintln!("cleared {deleted} of {total}"))
 }
@@ -84,7 +84,7 @@ fn clear_expired_command(store: &DbStore) -> session_core::Result<u64> {
 pub async fn main() -> Result<(), Box<dyn Error>> {
     init_logging();
     let dir = tempfile::tempdir()?;
-    let store = DbStore::open(dir.path().join("sessions.sqlite3"))?;
+    let store = SqliteStore::open(dir.path().join("sessions.sqlite3"))?;
     println!("deleted {}", clear_expired_command(&store)?);
     serve_with_sweeper(store).await?;
     println!("ok");

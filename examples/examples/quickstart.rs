@@ -6,7 +6,7 @@
 // ANCHOR: all
 use axum::{Router, routing::get};
 use session_core::SessionManager;
-use session_db::DbStore;
+use session_db::SqliteStore;
 use session_tower::{Session, SessionError, SessionLayer};
 
 /// Counts the visits of one browser.
@@ -17,7 +17,7 @@ async fn count(session: Session) -> Result<String, SessionError> {
     Ok(format!("You have been here {visits} {times}."))
 }
 
-pub fn app(store: DbStore) -> Router {
+pub fn app(store: SqliteStore) -> Router {
     let manager = SessionManager::new(store);
     Router::new()
         .route("/", get(count))
@@ -26,7 +26,7 @@ pub fn app(store: DbStore) -> Router {
 
 #[tokio::main]
 pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let store = DbStore::open("quickstart.sqlite3")?; // created if absent
+    let store = SqliteStore::open("quickstart.sqlite3")?; // created if absent
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
     println!("listening on http://127.0.0.1:3000");
     axum::serve(listener, app(store)).await?;

@@ -9,7 +9,7 @@ use session_core::{
     CookieAction, MemoryStore, Record, Result, SameSite, SessionConfig, SessionManager,
     SessionStore,
 };
-use session_db::DbStore;
+use session_db::SqliteStore;
 
 // ANCHOR: config
 /// Cookie settings for a site served over HTTPS only.
@@ -47,7 +47,7 @@ fn login_cycles_the_key() -> Result<()> {
 // ANCHOR: hashed
 fn keys_are_hashed_at_rest() -> Result<()> {
     let dir = tempfile::tempdir().map_err(|e| session_core::Error::backend("tempdir", e))?;
-    let store = DbStore::open(dir.path().join("s.sqlite3"))?;
+    let store = SqliteStore::open(dir.path().join("s.sqlite3"))?;
     let key = store.create(&Record::new(
         b"{}".to_vec(),
         std::time::SystemTime::now() + Duration::from_secs(60),

@@ -12,7 +12,7 @@ use crate::locks::KeyLocks;
 ///
 /// [`SessionStore`] cannot do this (its `create` picks the key, its `save` refuses absent
 /// keys), yet a write-through cache must copy what the store just created. This small
-/// trait is that ability; [`CacheStore`](crate::CacheStore) and `RedisStore` (feature
+/// trait is that ability; [`MokaStore`](crate::MokaStore) and `RedisStore` (feature
 /// `redis`) implement it.
 ///
 /// # Contract
@@ -69,8 +69,8 @@ pub trait KeyedCache: Send + Sync {
     /// [`SessionStore::runs_inline`]). Defaults to `false`.
     ///
     /// ```
-    /// use session_cache::{CacheStore, KeyedCache};
-    /// assert!(KeyedCache::runs_inline(&CacheStore::new()));
+    /// use session_cache::{MokaStore, KeyedCache};
+    /// assert!(KeyedCache::runs_inline(&MokaStore::new()));
     /// ```
     fn runs_inline(&self) -> bool {
         false
@@ -130,10 +130,10 @@ pub const DEFAULT_FILL_TTL: Duration = Duration::from_secs(60);
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use session_cache::{CacheStore, CachedStore, KeyedCache};
+/// use session_cache::{MokaStore, CachedStore, KeyedCache};
 /// use session_core::{MemoryStore, Record, SessionStore};
 ///
-/// let store = CachedStore::new(CacheStore::new(), MemoryStore::new());
+/// let store = CachedStore::new(MokaStore::new(), MemoryStore::new());
 /// let key = store.create(&Record::new(b"{}".to_vec(), SystemTime::now() + Duration::from_secs(60)))?;
 /// assert!(store.cache().contains(&key)?);           // written through
 /// assert!(store.store().exists(&key)?);
@@ -164,9 +164,9 @@ impl<C: KeyedCache, S: SessionStore> CachedStore<C, S> {
     /// `cache` in front of `store`.
     ///
     /// ```
-    /// use session_cache::{CacheStore, CachedStore};
+    /// use session_cache::{MokaStore, CachedStore};
     /// use session_core::{MemoryStore, SessionStore};
-    /// let store = CachedStore::new(CacheStore::new(), MemoryStore::new());
+    /// let store = CachedStore::new(MokaStore::new(), MemoryStore::new());
     /// assert!(store.runs_inline()); // both halves are in memory
     /// ```
     pub fn new(cache: C, store: S) -> Self {
@@ -183,9 +183,9 @@ impl<C: KeyedCache, S: SessionStore> CachedStore<C, S> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use session_cache::{CacheStore, CachedStore};
+    /// use session_cache::{MokaStore, CachedStore};
     /// use session_core::MemoryStore;
-    /// let store = CachedStore::new(CacheStore::new(), MemoryStore::new())
+    /// let store = CachedStore::new(MokaStore::new(), MemoryStore::new())
     ///     .with_fill_ttl(Duration::from_secs(10));
     /// assert_eq!(store.fill_ttl(), Duration::from_secs(10));
     /// ```
@@ -198,8 +198,8 @@ impl<C: KeyedCache, S: SessionStore> CachedStore<C, S> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use session_cache::{CacheStore, CachedStore};
-    /// let store = CachedStore::new(CacheStore::new(), session_core::MemoryStore::new());
+    /// use session_cache::{MokaStore, CachedStore};
+    /// let store = CachedStore::new(MokaStore::new(), session_core::MemoryStore::new());
     /// assert_eq!(store.fill_ttl(), Duration::MAX);
     /// ```
     pub fn fill_ttl(&self) -> Duration {
@@ -209,8 +209,8 @@ impl<C: KeyedCache, S: SessionStore> CachedStore<C, S> {
     /// The cache in front.
     ///
     /// ```
-    /// use session_cache::{CacheStore, CachedStore, KeyedCache};
-    /// let store = CachedStore::new(CacheStore::new(), session_core::MemoryStore::new());
+    /// use session_cache::{MokaStore, CachedStore, KeyedCache};
+    /// let store = CachedStore::new(MokaStore::new(), session_core::MemoryStore::new());
     /// assert!(!store.cache().contains("abcdefgh")?);
     /// # Ok::<(), session_core::Error>(())
     /// ```
@@ -221,8 +221,8 @@ impl<C: KeyedCache, S: SessionStore> CachedStore<C, S> {
     /// The store behind.
     ///
     /// ```
-    /// use session_cache::{CacheStore, CachedStore};
-    /// let store = CachedStore::new(CacheStore::new(), session_core::MemoryStore::new());
+    /// use session_cache::{MokaStore, CachedStore};
+    /// let store = CachedStore::new(MokaStore::new(), session_core::MemoryStore::new());
     /// assert!(store.store().is_empty());
     /// ```
     pub fn store(&self) -> &S {
@@ -363,15 +363,15 @@ impl<C: KeyedCache, S: SessionStore> SessionStore for CachedStore<C, S> {
     }
 }
 
-/// Delegated to the store. Expired cache entries are never served; a `CacheStore` in
+/// Delegated to the store. Expired cache entries are never served; a `MokaStore` in
 /// front gives their memory back at its own sweep or by eviction.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use session_cache::{CacheStore, CachedStore};
+/// use session_cache::{MokaStore, CachedStore};
 /// use session_core::{ClearExpired, MemoryStore, Record, SessionStore};
 ///
-/// let store = CachedStore::new(CacheStore::new(), MemoryStore::new());
+/// let store = CachedStore::new(MokaStore::new(), MemoryStore::new());
 /// store.create(&Record::new(vec![], SystemTime::now() - Duration::from_secs(1)))?;
 /// assert_eq!(store.clear_expired()?, 1);
 /// # Ok::<(), session_core::Error>(())

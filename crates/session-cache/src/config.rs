@@ -1,6 +1,6 @@
-//! How a [`CacheStore`](crate::CacheStore) is bounded.
+//! How a [`MokaStore`](crate::MokaStore) is bounded.
 
-/// The bound on what a [`CacheStore`](crate::CacheStore) holds. When it is reached, the
+/// The bound on what a [`MokaStore`](crate::MokaStore) holds. When it is reached, the
 /// least recently used sessions are evicted: **an evicted session is gone** (its user is
 /// logged out) unless the cache sits in front of a persistent store with
 /// [`CachedStore`](crate::CachedStore).
@@ -32,13 +32,13 @@ pub const DEFAULT_MAX_ENTRIES: u64 = 100_000;
 /// rough figure for moka's per-entry bookkeeping, the `Arc` and the expiry.
 pub const ENTRY_OVERHEAD: u64 = 128;
 
-/// Settings of a [`CacheStore`](crate::CacheStore), built with chained methods.
+/// Settings of a [`MokaStore`](crate::MokaStore), built with chained methods.
 ///
 /// ```
-/// use session_cache::{CacheConfig, CacheStore, Capacity};
-/// let config = CacheConfig::new().max_bytes(64 << 20);
+/// use session_cache::{CacheConfig, MokaStore, Capacity};
+/// let config = CacheConfig::new().with_max_bytes(64 << 20);
 /// assert_eq!(config.capacity(), Capacity::Bytes(64 << 20));
-/// let store = CacheStore::with_config(config);
+/// let store = MokaStore::with_config(config);
 /// # drop(store);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,35 +59,53 @@ impl CacheConfig {
     /// Bound the cache to `n` sessions.
     ///
     /// ```
-    /// let config = session_cache::CacheConfig::new().max_entries(10);
+    /// let config = session_cache::CacheConfig::new().with_max_entries(10);
     /// assert_eq!(config.capacity(), session_cache::Capacity::Entries(10));
     /// ```
-    pub fn max_entries(mut self, n: u64) -> Self {
+    pub fn with_max_entries(mut self, n: u64) -> Self {
         self.capacity = Capacity::Entries(n);
         self
+    }
+
+    /// The name of [`with_max_entries`](Self::with_max_entries) before the builders were named alike.
+    #[deprecated(note = "renamed to `with_max_entries`")]
+    pub fn max_entries(self, n: u64) -> Self {
+        self.with_max_entries(n)
     }
 
     /// Bound the cache to about `bytes` bytes of sessions (see [`Capacity::Bytes`]).
     ///
     /// ```
-    /// let config = session_cache::CacheConfig::new().max_bytes(1 << 20);
+    /// let config = session_cache::CacheConfig::new().with_max_bytes(1 << 20);
     /// assert_eq!(config.capacity(), session_cache::Capacity::Bytes(1 << 20));
     /// ```
-    pub fn max_bytes(mut self, bytes: u64) -> Self {
+    pub fn with_max_bytes(mut self, bytes: u64) -> Self {
         self.capacity = Capacity::Bytes(bytes);
         self
+    }
+
+    /// The name of [`with_max_bytes`](Self::with_max_bytes) before the builders were named alike.
+    #[deprecated(note = "renamed to `with_max_bytes`")]
+    pub fn max_bytes(self, bytes: u64) -> Self {
+        self.with_max_bytes(bytes)
     }
 
     /// Sets the bound directly.
     ///
     /// ```
     /// use session_cache::{CacheConfig, Capacity};
-    /// let config = CacheConfig::new().capacity_bound(Capacity::Entries(5));
+    /// let config = CacheConfig::new().with_capacity_bound(Capacity::Entries(5));
     /// assert_eq!(config.capacity(), Capacity::Entries(5));
     /// ```
-    pub fn capacity_bound(mut self, capacity: Capacity) -> Self {
+    pub fn with_capacity_bound(mut self, capacity: Capacity) -> Self {
         self.capacity = capacity;
         self
+    }
+
+    /// The name of [`with_capacity_bound`](Self::with_capacity_bound) before the builders were named alike.
+    #[deprecated(note = "renamed to `with_capacity_bound`")]
+    pub fn capacity_bound(self, capacity: Capacity) -> Self {
+        self.with_capacity_bound(capacity)
     }
 
     /// The configured bound.
@@ -109,8 +127,8 @@ impl CacheConfig {
 /// use std::time::Duration;
 /// use session_cache::RedisConfig;
 /// let config = RedisConfig::new("redis://:hunter2@127.0.0.1:6379/0")
-///     .key_prefix("myapp:session:")
-///     .io_timeout(Duration::from_secs(1));
+///     .with_key_prefix("myapp:session:")
+///     .with_io_timeout(Duration::from_secs(1));
 /// assert_eq!(config.prefix(), "myapp:session:");
 /// assert!(!format!("{config:?}").contains("hunter2"));
 /// ```
@@ -147,12 +165,18 @@ impl RedisConfig {
     /// Prepended to every Redis key, to share a server between applications.
     ///
     /// ```
-    /// let config = session_cache::RedisConfig::new("redis://127.0.0.1/").key_prefix("shop:");
+    /// let config = session_cache::RedisConfig::new("redis://127.0.0.1/").with_key_prefix("shop:");
     /// assert_eq!(config.prefix(), "shop:");
     /// ```
-    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+    pub fn with_key_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.key_prefix = prefix.into();
         self
+    }
+
+    /// The name of [`with_key_prefix`](Self::with_key_prefix) before the builders were named alike.
+    #[deprecated(note = "renamed to `with_key_prefix`")]
+    pub fn key_prefix(self, prefix: impl Into<String>) -> Self {
+        self.with_key_prefix(prefix)
     }
 
     /// The key prefix.
@@ -169,12 +193,18 @@ impl RedisConfig {
     /// ```
     /// # use std::time::Duration;
     /// let config = session_cache::RedisConfig::new("redis://127.0.0.1/")
-    ///     .connect_timeout(Duration::from_millis(500));
+    ///     .with_connect_timeout(Duration::from_millis(500));
     /// # drop(config);
     /// ```
-    pub fn connect_timeout(mut self, timeout: std::time::Duration) -> Self {
+    pub fn with_connect_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.connect_timeout = timeout;
         self
+    }
+
+    /// The name of [`with_connect_timeout`](Self::with_connect_timeout) before the builders were named alike.
+    #[deprecated(note = "renamed to `with_connect_timeout`")]
+    pub fn connect_timeout(self, timeout: std::time::Duration) -> Self {
+        self.with_connect_timeout(timeout)
     }
 
     /// How long to wait for the server to read a command or answer it before failing.
@@ -182,24 +212,36 @@ impl RedisConfig {
     /// ```
     /// # use std::time::Duration;
     /// let config = session_cache::RedisConfig::new("redis://127.0.0.1/")
-    ///     .io_timeout(Duration::from_secs(1));
+    ///     .with_io_timeout(Duration::from_secs(1));
     /// # drop(config);
     /// ```
-    pub fn io_timeout(mut self, timeout: std::time::Duration) -> Self {
+    pub fn with_io_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.io_timeout = timeout;
         self
+    }
+
+    /// The name of [`with_io_timeout`](Self::with_io_timeout) before the builders were named alike.
+    #[deprecated(note = "renamed to `with_io_timeout`")]
+    pub fn io_timeout(self, timeout: std::time::Duration) -> Self {
+        self.with_io_timeout(timeout)
     }
 
     /// How many idle connections to keep for reuse (more are opened under load and
     /// closed after use).
     ///
     /// ```
-    /// let config = session_cache::RedisConfig::new("redis://127.0.0.1/").max_idle(4);
+    /// let config = session_cache::RedisConfig::new("redis://127.0.0.1/").with_max_idle(4);
     /// # drop(config);
     /// ```
-    pub fn max_idle(mut self, n: usize) -> Self {
+    pub fn with_max_idle(mut self, n: usize) -> Self {
         self.max_idle = n;
         self
+    }
+
+    /// The name of [`with_max_idle`](Self::with_max_idle) before the builders were named alike.
+    #[deprecated(note = "renamed to `with_max_idle`")]
+    pub fn max_idle(self, n: usize) -> Self {
+        self.with_max_idle(n)
     }
 }
 

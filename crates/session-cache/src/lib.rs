@@ -17,4 +17,8 @@ pub use config::{CacheConfig, Capacity, DEFAULT_MAX_ENTRIES, ENTRY_OVERHEAD};
 pub use config::{DEFAULT_REDIS_PREFIX, RedisConfig};
 #[cfg(feature = "redis")]
 pub use redis_store::RedisStore;
-pub use store::CacheStore;
+pub use store::MokaStore;
+
+/// The moka store's name before the engines were named.
+#[deprecated(note = "renamed to `MokaStore`")]
+pub type CacheStore = MokaStore;

@@ -82,7 +82,7 @@ impl RedisStore {
     ///
     /// ```
     /// use session_cache::{RedisConfig, RedisStore};
-    /// let store = RedisStore::with_config(RedisConfig::new("redis://127.0.0.1/").key_prefix("shop:"))?;
+    /// let store = RedisStore::with_config(RedisConfig::new("redis://127.0.0.1/").with_key_prefix("shop:"))?;
     /// assert_eq!(store.config().prefix(), "shop:");
     /// # Ok::<(), session_core::Error>(())
     /// ```

@@ -1,31 +1,16 @@
-//! Where the stores of this crate run for async callers: `CacheStore` in place (memory
+//! Where the stores of this crate run for async callers: `MokaStore` in place (memory
 //! only), the others on tokio's blocking pool when called inside a tokio runtime (they
 //! wait on another store or on the network), else on the calling thread.
 
 use std::time::SystemTime;
 
 use session_core::{
-    AsyncClearExpired, AsyncSessionStore, ClearExpired, Error, Record, Result, SessionStore,
+    AsyncClearExpired, AsyncSessionStore, ClearExpired, Record, Result, SessionStore,
 };
 
 use crate::{CachedStore, KeyedCache};
 
-/// Runs `f` on a clone of the store, off the async executor when there is one.
-pub(crate) async fn run<S, T>(
-    store: S,
-    f: impl FnOnce(&S) -> Result<T> + Send + 'static,
-) -> Result<T>
-where
-    S: Send + 'static,
-    T: Send + 'static,
-{
-    if tokio::runtime::Handle::try_current().is_err() {
-        return f(&store);
-    }
-    tokio::task::spawn_blocking(move || f(&store))
-        .await
-        .map_err(|join| Error::backend("session-cache", join))?
-}
+session_core::tokio_blocking_runner!(fn run, "session-cache");
 
 #[cfg(feature = "redis")]
 session_core::impl_async_blocking!(crate::RedisStore, run);

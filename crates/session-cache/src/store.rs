@@ -1,4 +1,4 @@
-//! `CacheStore`: sessions in an in-process moka cache.
+//! `MokaStore`: sessions in an in-process moka cache.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -62,27 +62,27 @@ impl Entry {
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use session_cache::CacheStore;
+/// use session_cache::MokaStore;
 /// use session_core::{Record, SessionStore};
 ///
-/// let store = CacheStore::new();
+/// let store = MokaStore::new();
 /// let key = store.create(&Record::new(b"{}".to_vec(), SystemTime::now() + Duration::from_secs(60)))?;
 /// assert_eq!(store.load(&key)?.as_deref(), Some(&b"{}"[..]));
 /// assert!(store.runs_inline());
 /// # Ok::<(), session_core::Error>(())
 /// ```
 #[derive(Clone)]
-pub struct CacheStore {
+pub struct MokaStore {
     cache: moka::sync::Cache<String, Entry>,
     config: CacheConfig,
     locks: Arc<KeyLocks>,
 }
 
-impl CacheStore {
+impl MokaStore {
     /// A cache with the default bound ([`Capacity::default`]).
     ///
     /// ```
-    /// let store = session_cache::CacheStore::new();
+    /// let store = session_cache::MokaStore::new();
     /// assert_eq!(store.config().capacity(), session_cache::Capacity::Entries(100_000));
     /// ```
     pub fn new() -> Self {
@@ -92,8 +92,8 @@ impl CacheStore {
     /// A cache with these settings.
     ///
     /// ```
-    /// use session_cache::{CacheConfig, CacheStore};
-    /// let store = CacheStore::with_config(CacheConfig::new().max_entries(1_000));
+    /// use session_cache::{CacheConfig, MokaStore};
+    /// let store = MokaStore::with_config(CacheConfig::new().with_max_entries(1_000));
     /// # drop(store);
     /// ```
     pub fn with_config(config: CacheConfig) -> Self {
@@ -107,7 +107,7 @@ impl CacheStore {
                 })
                 .build(),
         };
-        CacheStore {
+        MokaStore {
             cache,
             config,
             locks: Arc::new(KeyLocks::new()),
@@ -117,7 +117,7 @@ impl CacheStore {
     /// The settings this store was built with.
     ///
     /// ```
-    /// let store = session_cache::CacheStore::new();
+    /// let store = session_cache::MokaStore::new();
     /// assert_eq!(*store.config(), session_cache::CacheConfig::default());
     /// ```
     pub fn config(&self) -> &CacheConfig {
@@ -130,7 +130,7 @@ impl CacheStore {
     ///
     /// ```
     /// use session_core::ClearExpired;
-    /// let store = session_cache::CacheStore::new();
+    /// let store = session_cache::MokaStore::new();
     /// store.clear_expired()?;
     /// assert_eq!(store.entry_count(), 0);
     /// # Ok::<(), session_core::Error>(())
@@ -177,15 +177,15 @@ impl CacheStore {
     }
 }
 
-impl Default for CacheStore {
+impl Default for MokaStore {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl std::fmt::Debug for CacheStore {
+impl std::fmt::Debug for MokaStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CacheStore")
+        f.debug_struct("MokaStore")
             .field("config", &self.config)
             .field("entry_count", &self.cache.entry_count())
             .finish()
@@ -217,7 +217,7 @@ impl std::fmt::Display for TooLarge {
 
 impl std::error::Error for TooLarge {}
 
-impl SessionStore for CacheStore {
+impl SessionStore for MokaStore {
     fn load_record(&self, key: &str) -> Result<Option<Record>> {
         // The one copy: shared bytes into the Vec the caller owns.
         Ok(self
@@ -295,27 +295,27 @@ impl SessionStore for CacheStore {
 }
 
 // Memory only: async callers run it in place.
-session_core::impl_async_inline!(CacheStore, clear_expired);
+session_core::impl_async_inline!(MokaStore, clear_expired);
 
 /// An exact sweep: removes every session whose `expires_at` has passed and returns how
 /// many it removed, then runs moka's pending housekeeping (so
-/// [`entry_count`](CacheStore::entry_count) is current). A session saved while the
+/// [`entry_count`](MokaStore::entry_count) is current). A session saved while the
 /// sweep runs is checked again under its key's lock and kept. The sweep walks the whole
 /// cache; removing 100,000 expired sessions took 0.23 s in the benches (≈2 µs each).
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use session_cache::CacheStore;
+/// use session_cache::MokaStore;
 /// use session_core::{ClearExpired, Record, SessionStore};
 ///
-/// let store = CacheStore::new();
+/// let store = MokaStore::new();
 /// let key = store.create(&Record::new(vec![], SystemTime::now() - Duration::from_secs(1)))?;
 /// assert!(!store.exists(&key)?); // expired: never served, swept or not
 /// assert_eq!(store.clear_expired()?, 1);
 /// assert_eq!(store.entry_count(), 0);
 /// # Ok::<(), session_core::Error>(())
 /// ```
-impl ClearExpired for CacheStore {
+impl ClearExpired for MokaStore {
     fn clear_expired(&self) -> Result<u64> {
         let now = SystemTime::now();
         let mut removed = 0;
@@ -338,14 +338,14 @@ impl ClearExpired for CacheStore {
     }
 }
 
-/// `CacheStore` as the cache of a [`CachedStore`](crate::CachedStore).
+/// `MokaStore` as the cache of a [`CachedStore`](crate::CachedStore).
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use session_cache::{CacheStore, KeyedCache};
+/// use session_cache::{MokaStore, KeyedCache};
 /// use session_core::Record;
 ///
-/// let cache = CacheStore::new();
+/// let cache = MokaStore::new();
 /// let record = Record::new(b"x".to_vec(), SystemTime::now() + Duration::from_secs(60));
 /// cache.put("abcdefgh12345678", &record)?;
 /// assert_eq!(cache.get("abcdefgh12345678")?, Some(record));
@@ -353,7 +353,7 @@ impl ClearExpired for CacheStore {
 /// assert!(!cache.contains("abcdefgh12345678")?);
 /// # Ok::<(), session_core::Error>(())
 /// ```
-impl KeyedCache for CacheStore {
+impl KeyedCache for MokaStore {
     fn get(&self, key: &str) -> Result<Option<Record>> {
         SessionStore::load_record(self, key)
     }
@@ -398,7 +398,7 @@ mod tests {
     #[test]
     fn insert_if_absent_has_one_winner() {
         const THREADS: usize = 8;
-        let store = Arc::new(CacheStore::new());
+        let store = Arc::new(MokaStore::new());
         for round in 0..200 {
             let key = key::generate();
             let start = Arc::new(Barrier::new(THREADS));

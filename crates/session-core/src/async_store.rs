@@ -93,6 +93,12 @@ pub trait AsyncSessionStore: Send + Sync {
     /// Moves only the expiry of a live session; [`Error::Interrupted`] when it is gone,
     /// [`Error::Unsupported`] when the store cannot do it cheaply.
     fn touch(&self, key: &str, expires_at: SystemTime) -> impl Future<Output = Result<()>> + Send;
+
+    /// The store's name in traces (the `backend` field of each operation's span). Defaults
+    /// to the type's name.
+    fn backend_name(&self) -> &'static str {
+        std::any::type_name::<Self>()
+    }
 }
 
 /// An async store that can sweep out expired sessions: the twin of
@@ -129,6 +135,9 @@ macro_rules! forward_async_store {
             fn touch(&self, key: &str, expires_at: SystemTime) -> impl Future<Output = Result<()>> + Send {
                 (**self).touch(key, expires_at)
             }
+            fn backend_name(&self) -> &'static str {
+                (**self).backend_name()
+            }
         }
         impl<S: AsyncClearExpired> AsyncClearExpired for $ty {
             fn clear_expired(&self) -> impl Future<Output = Result<u64>> + Send {
@@ -164,6 +173,8 @@ pub trait DynAsyncStore: Send + Sync {
     fn exists<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool>>;
     /// [`AsyncSessionStore::touch`], boxed.
     fn touch<'a>(&'a self, key: &'a str, expires_at: SystemTime) -> BoxFuture<'a, Result<()>>;
+    /// [`AsyncSessionStore::backend_name`].
+    fn backend_name(&self) -> &'static str;
 }
 
 impl<S: AsyncSessionStore> DynAsyncStore for S {
@@ -185,6 +196,9 @@ impl<S: AsyncSessionStore> DynAsyncStore for S {
     fn touch<'a>(&'a self, key: &'a str, expires_at: SystemTime) -> BoxFuture<'a, Result<()>> {
         Box::pin(AsyncSessionStore::touch(self, key, expires_at))
     }
+    fn backend_name(&self) -> &'static str {
+        AsyncSessionStore::backend_name(self)
+    }
 }
 
 impl StoreOp {
@@ -199,6 +213,18 @@ impl StoreOp {
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub async fn perform_async(self, store: &(impl DynAsyncStore + ?Sized)) -> Result<Outcome> {
+        use tracing::Instrument as _;
+        let span = self.span(store.backend_name());
+        let started = std::time::Instant::now();
+        let outcome = self
+            .perform_async_inner(store)
+            .instrument(span.clone())
+            .await;
+        crate::step::record_outcome(&span, &outcome, started);
+        outcome
+    }
+
+    async fn perform_async_inner(self, store: &(impl DynAsyncStore + ?Sized)) -> Result<Outcome> {
         match self {
             StoreOp::Load { key } => store
                 .load_record(&key)
@@ -374,6 +400,37 @@ macro_rules! impl_async_blocking {
                 })
                 .await
             }
+        }
+    };
+}
+
+/// Defines the `run` function [`impl_async_blocking!`] needs, over tokio's blocking pool:
+/// the work of a call moves there when the caller runs inside a tokio runtime, and runs in
+/// place otherwise; a panic in it comes back as [`Error::Panicked`]. The expanding crate
+/// must depend on `tokio` (feature `rt`); core itself does not.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! tokio_blocking_runner {
+    ($vis:vis fn $name:ident, $backend:literal) => {
+        /// Runs `f` on `store` on tokio's blocking pool when called inside a tokio runtime,
+        /// else on the calling thread.
+        $vis async fn $name<S, T>(
+            store: S,
+            f: impl FnOnce(&S) -> $crate::Result<T> + Send + 'static,
+        ) -> $crate::Result<T>
+        where
+            S: Send + 'static,
+            T: Send + 'static,
+        {
+            if ::tokio::runtime::Handle::try_current().is_err() {
+                return f(&store);
+            }
+            ::tokio::task::spawn_blocking(move || f(&store))
+                .await
+                .map_err(|join| match join.try_into_panic() {
+                    Ok(payload) => $crate::Error::panicked($backend, payload),
+                    Err(join) => $crate::Error::backend($backend, join),
+                })?
         }
     };
 }

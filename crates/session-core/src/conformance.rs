@@ -1015,6 +1015,9 @@ macro_rules! forward_store {
             fn runs_inline(&self) -> bool {
                 $crate::SessionStore::runs_inline(&self.$field)
             }
+            fn backend_name(&self) -> &'static str {
+                $crate::SessionStore::backend_name(&self.$field)
+            }
         }
     };
     ($ty:ty => $field:ident, clear_expired) => {

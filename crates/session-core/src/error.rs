@@ -75,6 +75,16 @@ pub enum Error {
         operation: &'static str,
     },
 
+    /// A store operation panicked (on the thread a driver or the store sent it to). The
+    /// request fails; the process goes on.
+    #[error("the {backend} store panicked: {message}")]
+    Panicked {
+        /// Which backend (or driver) ran the operation.
+        backend: &'static str,
+        /// The panic's message, when it had one.
+        message: String,
+    },
+
     /// The storage engine failed (I/O, database, network…).
     #[error("{backend} backend error")]
     Backend {
@@ -87,6 +97,25 @@ pub enum Error {
 }
 
 impl Error {
+    /// [`Error::Panicked`] from a caught panic's payload (what `catch_unwind` or a join
+    /// handle gives back).
+    ///
+    /// ```
+    /// use session_core::Error;
+    /// let payload = std::panic::catch_unwind(|| panic!("disk on fire")).unwrap_err();
+    /// let err = Error::panicked("file", payload);
+    /// assert_eq!(err.to_string(), "the file store panicked: disk on fire");
+    /// ```
+    pub fn panicked(backend: &'static str, payload: Box<dyn std::any::Any + Send>) -> Self {
+        let message = match payload.downcast::<String>() {
+            Ok(message) => *message,
+            Err(payload) => payload
+                .downcast_ref::<&str>()
+                .map_or_else(|| "(no message)".to_owned(), |s| (*s).to_owned()),
+        };
+        Error::Panicked { backend, message }
+    }
+
     /// Wraps an engine error as [`Error::Backend`].
     ///
     /// ```

@@ -1,16 +1,13 @@
-//! The manager (store + serializer + config) and the response decision.
+//! The manager (store + serializer + config), Django's response decision as a plan, and
+//! `finish`, its sync driver.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
-
-use std::fmt::Write as _;
-
-use time::OffsetDateTime;
+use std::time::SystemTime;
 
 use crate::async_store::async_only;
 use crate::{
-    AsyncSessionStore, DynAsyncStore, Json, Record, Result, SameSite, Serializer, Session,
-    SessionConfig, SessionStore,
+    AsyncSessionStore, CookieAction, DynAsyncStore, Json, Record, ResponsePlan, Result, Serializer,
+    Session, SessionConfig, SessionStore,
 };
 
 /// The longest cookie value a session will even look at; longer ones start a fresh session.
@@ -94,6 +91,23 @@ impl SessionManager {
     /// ```
     pub fn new_async(store: impl AsyncSessionStore + 'static) -> Self {
         Self::with_views(Arc::new(AsyncOnly), Some(Arc::new(store)))
+    }
+
+    /// A manager over a store chosen at run time, given as its two faces (usually two
+    /// `Arc`s of the same store): for apps that pick the backend from configuration.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use session_core::{DynAsyncStore, MemoryStore, SessionManager, SessionStore};
+    ///
+    /// let store = Arc::new(MemoryStore::new());
+    /// let (sync, async_face): (Arc<dyn SessionStore>, Arc<dyn DynAsyncStore>) =
+    ///     (store.clone(), store);
+    /// let manager = SessionManager::from_dyn(sync, async_face);
+    /// assert!(manager.has_async_store());
+    /// ```
+    pub fn from_dyn(store: Arc<dyn SessionStore>, async_store: Arc<dyn DynAsyncStore>) -> Self {
+        Self::with_views(store, Some(async_store))
     }
 
     fn with_views(
@@ -300,266 +314,6 @@ impl SessionManager {
     pub fn set_cookie_header(&self, action: &CookieAction) -> Option<String> {
         action.set_cookie_header(self.config())
     }
-}
-
-/// What a response must do with its session, decided by [`SessionManager::plan`] without
-/// I/O.
-///
-/// ```
-/// use session_core::{CookieAction, MemoryStore, ResponsePlan, SessionManager};
-///
-/// // A driver of the response phase (the sync one is `SessionManager::finish`):
-/// let manager = SessionManager::new(MemoryStore::new());
-/// let mut session = manager.session(None);
-/// session.insert("cart", 1)?;
-/// let plan = manager.plan(&session, 200, false);
-/// plan.begin(&mut session);
-/// while let Some(op) = session.next_op()? {
-///     session.complete(op.perform(manager.store()))?;
-/// }
-/// assert!(matches!(plan.cookie(&session)?, CookieAction::Set { .. }));
-/// # Ok::<(), session_core::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ResponsePlan {
-    /// Touch neither the store nor the cookie.
-    Nothing {
-        /// Add `Vary: Cookie` (the session was read).
-        vary_cookie: bool,
-    },
-    /// A cookie came in and the session is now empty: delete the cookie. No store I/O
-    /// (a flush already deleted the record).
-    DeleteCookie,
-    /// Save the session (loading it first if needed) and set the cookie.
-    Save,
-}
-
-impl ResponsePlan {
-    /// Whether the plan needs the store at all.
-    ///
-    /// ```
-    /// assert!(session_core::ResponsePlan::Save.needs_store());
-    /// assert!(!session_core::ResponsePlan::DeleteCookie.needs_store());
-    /// ```
-    pub fn needs_store(&self) -> bool {
-        matches!(self, ResponsePlan::Save)
-    }
-
-    /// Starts the plan's store operations on `session` (a save, for [`ResponsePlan::Save`];
-    /// none otherwise). Drive them with [`Session::next_op`] / [`Session::complete`].
-    ///
-    /// ```
-    /// # use session_core::{MemoryStore, ResponsePlan, SessionManager};
-    /// let mut session = SessionManager::new(MemoryStore::new()).session(None);
-    /// ResponsePlan::DeleteCookie.begin(&mut session);
-    /// assert!(!session.needs_store());
-    /// ```
-    pub fn begin(&self, session: &mut Session) {
-        if let ResponsePlan::Save = self {
-            session.begin_save();
-        }
-    }
-
-    /// The cookie to send once the plan's store operations are done: for a save, the
-    /// session's (possibly new) key with `Max-Age`/`expires` from its expiry (none for
-    /// browser-close sessions). Does no I/O.
-    ///
-    /// ```
-    /// # use session_core::{CookieAction, MemoryStore, ResponsePlan, SessionManager};
-    /// let session = SessionManager::new(MemoryStore::new()).session(None);
-    /// assert_eq!(
-    ///     ResponsePlan::DeleteCookie.cookie(&session)?,
-    ///     CookieAction::Delete { vary_cookie: true }
-    /// );
-    /// # Ok::<(), session_core::Error>(())
-    /// ```
-    pub fn cookie(&self, session: &Session) -> Result<CookieAction> {
-        Ok(match *self {
-            ResponsePlan::Nothing { vary_cookie } => CookieAction::None { vary_cookie },
-            ResponsePlan::DeleteCookie => CookieAction::Delete { vary_cookie: true },
-            ResponsePlan::Save => {
-                let config = session.manager().config();
-                let expiry = session.loaded_expiry();
-                let now = SystemTime::now();
-                let max_age = if expiry.at_browser_close(config.expire_at_browser_close) {
-                    None
-                } else {
-                    Some(expiry.age(now, config.cookie_age))
-                };
-                CookieAction::Set {
-                    value: session.key().unwrap_or_default().to_owned(),
-                    max_age,
-                    expires: max_age.map(|age| crate::expiry::saturating_add(now, age)),
-                    vary_cookie: true,
-                }
-            }
-        })
-    }
-}
-
-/// What the response must do with the session cookie; the result of
-/// [`SessionManager::finish`].
-///
-/// ```
-/// use session_core::CookieAction;
-/// let action = CookieAction::None { vary_cookie: false };
-/// assert!(!action.vary_cookie());
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CookieAction {
-    /// Send no cookie.
-    None {
-        /// Add `Vary: Cookie` (the session was read).
-        vary_cookie: bool,
-    },
-    /// Set the session cookie.
-    Set {
-        /// The cookie value: the session key (or the signed session, for cookie stores).
-        value: String,
-        /// `Max-Age`; `None` for a browser-session cookie.
-        max_age: Option<Duration>,
-        /// `expires`, matching `max_age`.
-        expires: Option<SystemTime>,
-        /// Always `true`: a response that sets a session cookie varies on `Cookie`.
-        vary_cookie: bool,
-    },
-    /// Delete the session cookie (same name, path, domain and SameSite).
-    Delete {
-        /// Always `true`.
-        vary_cookie: bool,
-    },
-}
-
-impl CookieAction {
-    /// Whether the response must carry `Vary: Cookie`.
-    ///
-    /// ```
-    /// assert!(session_core::CookieAction::Delete { vary_cookie: true }.vary_cookie());
-    /// ```
-    pub fn vary_cookie(&self) -> bool {
-        match *self {
-            CookieAction::None { vary_cookie }
-            | CookieAction::Set { vary_cookie, .. }
-            | CookieAction::Delete { vary_cookie } => vary_cookie,
-        }
-    }
-
-    /// The `Set-Cookie` header value, byte for byte what Django's `SessionMiddleware`
-    /// writes (attributes in Python's sorted order); `None` for [`CookieAction::None`].
-    ///
-    /// ```
-    /// use std::time::{Duration, UNIX_EPOCH};
-    /// use session_core::{CookieAction, SessionConfig};
-    ///
-    /// let action = CookieAction::Set {
-    ///     value: "abc12345".into(),
-    ///     max_age: Some(Duration::from_secs(1_209_600)),
-    ///     expires: Some(UNIX_EPOCH + Duration::from_secs(1_701_209_600)),
-    ///     vary_cookie: true,
-    /// };
-    /// assert_eq!(
-    ///     action.set_cookie_header(&SessionConfig::default()).unwrap(),
-    ///     "sessionid=abc12345; expires=Tue, 28 Nov 2023 22:13:20 GMT; HttpOnly; \
-    ///      Max-Age=1209600; Path=/; SameSite=Lax"
-    /// );
-    /// ```
-    pub fn set_cookie_header(&self, config: &SessionConfig) -> Option<String> {
-        let name = &config.cookie_name;
-        let value = match self {
-            CookieAction::None { .. } => return None,
-            CookieAction::Set { value, .. } if !value.is_empty() => value.as_str(),
-            CookieAction::Set { .. } | CookieAction::Delete { .. } => "\"\"",
-        };
-        // One allocation: the attributes below fit in 160 bytes.
-        let mut out = String::with_capacity(name.len() + value.len() + 160);
-        out.push_str(name);
-        out.push('=');
-        out.push_str(value);
-        if let Some(domain) = &config.cookie_domain {
-            out.push_str("; Domain=");
-            out.push_str(domain);
-        }
-        match self {
-            CookieAction::Set {
-                max_age, expires, ..
-            } => {
-                if let Some(expires) = expires {
-                    out.push_str("; expires=");
-                    push_http_date(&mut out, *expires);
-                }
-                if config.cookie_http_only {
-                    out.push_str("; HttpOnly");
-                }
-                if let Some(age) = max_age {
-                    let _ = write!(out, "; Max-Age={}", age.as_secs());
-                }
-            }
-            _ => out.push_str("; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0"),
-        }
-        out.push_str("; Path=");
-        out.push_str(&config.cookie_path);
-        if let Some(same_site) = config.cookie_same_site {
-            out.push_str("; SameSite=");
-            out.push_str(same_site.as_str());
-        }
-        let secure = match self {
-            CookieAction::Set { .. } => config.cookie_secure,
-            // Django's delete_cookie: Secure only where browsers demand it.
-            _ => {
-                name.starts_with("__Secure-")
-                    || name.starts_with("__Host-")
-                    || config.cookie_same_site == Some(SameSite::None)
-            }
-        };
-        if secure {
-            out.push_str("; Secure");
-        }
-        Some(out)
-    }
-}
-
-/// An HTTP date as Django's `http_date` writes it: `Tue, 28 Nov 2023 22:13:20 GMT`.
-///
-/// ```
-/// use std::time::{Duration, UNIX_EPOCH};
-/// let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-/// assert_eq!(session_core::http_date(t), "Tue, 14 Nov 2023 22:13:20 GMT");
-/// ```
-pub fn http_date(t: SystemTime) -> String {
-    let mut out = String::with_capacity(29);
-    push_http_date(&mut out, t);
-    out
-}
-
-/// Appends [`http_date`] of `t` (by hand: `time`'s generic formatter cost more than the
-/// rest of the `Set-Cookie` header). Times before 1970 or beyond year 9999 are written as
-/// the epoch.
-fn push_http_date(out: &mut String, t: SystemTime) {
-    const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let secs = t
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0);
-    let dt = OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .filter(|dt| dt.year() <= 9999)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    let (h, m, s) = dt.to_hms();
-    let _ = write!(
-        out,
-        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-        WEEKDAYS[usize::from(dt.weekday().number_days_from_monday())],
-        dt.day(),
-        MONTHS[usize::from(u8::from(dt.month())) - 1],
-        dt.year(),
-        h,
-        m,
-        s
-    );
 }
 
 /// The sync side of an async-only manager: every call says there is none.

@@ -98,12 +98,37 @@ impl StoreOp {
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn perform(self, store: &(impl SessionStore + ?Sized)) -> Result<Outcome> {
-        match self {
+        let span = self.span(store.backend_name());
+        let _entered = span.enter();
+        let started = std::time::Instant::now();
+        let outcome = match self {
             StoreOp::Load { key } => store.load(&key).map(Outcome::Loaded),
             StoreOp::Create { record } => store.create(&record).map(Outcome::Created),
             StoreOp::Save { key, record } => store.save(&key, &record).map(Outcome::Saved),
             StoreOp::Delete { key } => store.delete(&key).map(|()| Outcome::Deleted),
-        }
+        };
+        record_outcome(&span, &outcome, started);
+        outcome
+    }
+
+    /// The `tracing` span of one store operation (target `session::store`): `backend`,
+    /// `op`, `key` (its prefix only), and, once it is done, `outcome` and `micros`.
+    pub(crate) fn span(&self, backend: &'static str) -> tracing::Span {
+        let key = match self {
+            StoreOp::Load { key } | StoreOp::Save { key, .. } | StoreOp::Delete { key } => {
+                crate::key_prefix(key)
+            }
+            StoreOp::Create { .. } => String::new(),
+        };
+        tracing::debug_span!(
+            target: "session::store",
+            "session.store",
+            backend,
+            op = self.name(),
+            key = %key,
+            outcome = tracing::field::Empty,
+            micros = tracing::field::Empty,
+        )
     }
 
     /// The operation's name, for logs and traces: `load`, `create`, `save` or `delete`.
@@ -152,6 +177,27 @@ impl std::fmt::Debug for Outcome {
             Outcome::Deleted => f.write_str("Deleted"),
         }
     }
+}
+
+/// Records how an operation ended on its span.
+pub(crate) fn record_outcome(
+    span: &tracing::Span,
+    outcome: &Result<Outcome>,
+    started: std::time::Instant,
+) {
+    let name = match outcome {
+        Ok(Outcome::Loaded(None)) => "miss",
+        Ok(Outcome::Loaded(Some(_))) => "hit",
+        Ok(_) => "ok",
+        Err(crate::Error::Interrupted) => "interrupted",
+        Err(crate::Error::Unsupported { .. }) => "unsupported",
+        Err(_) => "error",
+    };
+    span.record("outcome", name);
+    span.record(
+        "micros",
+        u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+    );
 }
 
 /// An operation a session has started and not finished; the head of its queue decides the

@@ -166,6 +166,17 @@ pub trait SessionStore: Send + Sync {
         })
     }
 
+    /// The store's name in traces (the `backend` field of each operation's span). Defaults
+    /// to the type's name.
+    ///
+    /// ```
+    /// use session_core::{MemoryStore, SessionStore};
+    /// assert!(MemoryStore::new().backend_name().ends_with("MemoryStore"));
+    /// ```
+    fn backend_name(&self) -> &'static str {
+        std::any::type_name::<Self>()
+    }
+
     /// `true` when every operation only touches memory and is fast enough to run on an
     /// async executor thread. Consulted only for a manager over the sync face alone
     /// ([`SessionManager::new_sync`](crate::SessionManager::new_sync)): web integrations
@@ -202,7 +213,7 @@ pub trait ClearExpired: SessionStore {
     fn clear_expired(&self) -> Result<u64>;
 }
 
-macro_rules! forward_store {
+macro_rules! forward_to_inner_store {
     ($($ty:ty),*) => {$(
         impl<S: SessionStore + ?Sized> SessionStore for $ty {
             fn load_record(&self, key: &str) -> Result<Option<Record>> { (**self).load_record(key) }
@@ -213,13 +224,14 @@ macro_rules! forward_store {
             fn exists(&self, key: &str) -> Result<bool> { (**self).exists(key) }
             fn touch(&self, key: &str, expires_at: SystemTime) -> Result<()> { (**self).touch(key, expires_at) }
             fn runs_inline(&self) -> bool { (**self).runs_inline() }
+            fn backend_name(&self) -> &'static str { (**self).backend_name() }
         }
         impl<S: ClearExpired + ?Sized> ClearExpired for $ty {
             fn clear_expired(&self) -> Result<u64> { (**self).clear_expired() }
         }
     )*};
 }
-forward_store!(Arc<S>, Box<S>, &S);
+forward_to_inner_store!(Arc<S>, Box<S>, &S);
 
 /// Sessions in a `HashMap` behind a mutex: the reference store for tests, doc examples and
 /// single-process prototypes. Nothing survives the process.

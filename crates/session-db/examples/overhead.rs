@@ -1,4 +1,4 @@
-//! Ad-hoc measurement: the cost of `DbStore::load`/`save` relative to the raw prepared
+//! Ad-hoc measurement: the cost of `SqliteStore::load`/`save` relative to the raw prepared
 //! rusqlite statement on the same file, in the same run; and load throughput while a
 //! writer saves, with and without reader connections.
 //!
@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use session_core::{Record, SessionStore};
-use session_db::DbConfig;
+use session_db::SqliteConfig;
 use sha2::{Digest, Sha256};
 
 const N: u32 = 50_000;
@@ -22,7 +22,7 @@ fn per_op(start: Instant, n: u32) -> f64 {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("bench.sqlite3");
-    let store = DbConfig::native().open(&path)?;
+    let store = SqliteConfig::native().open(&path)?;
     let data = vec![b'x'; 200];
     let expires = SystemTime::now() + Duration::from_secs(3600);
     let keys: Vec<String> = (0..1000)
@@ -75,8 +75,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let store_save = per_op(t, N);
         println!(
-            "round {round}: load raw {raw_load:.0} ns, DbStore {store_load:.0} ns (x{:.2}); \
-             save raw {raw_save:.0} ns, DbStore {store_save:.0} ns (x{:.2})",
+            "round {round}: load raw {raw_load:.0} ns, SqliteStore {store_load:.0} ns (x{:.2}); \
+             save raw {raw_save:.0} ns, SqliteStore {store_save:.0} ns (x{:.2})",
             store_load / raw_load,
             store_save / raw_save
         );
@@ -86,7 +86,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // write lock (about 2 minutes)
     if std::env::args().any(|a| a == "--sweep") {
         let sweep = dir.path().join("sweep.sqlite3");
-        let store = DbConfig::native().open(&sweep)?;
+        let store = SqliteConfig::native().open(&sweep)?;
         let raw = rusqlite::Connection::open(&sweep)?;
         raw.execute_batch(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000)
@@ -110,7 +110,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // loads from 2 threads while a third saves continuously
     for readers in [0, 4] {
-        let store = DbConfig::native().with_readers(readers).open(&path)?;
+        let store = SqliteConfig::native().with_readers(readers).open(&path)?;
         let stop = Arc::new(AtomicBool::new(false));
         let writer = {
             let (store, stop, key, data) =

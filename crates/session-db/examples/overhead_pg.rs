@@ -1,4 +1,4 @@
-//! Ad-hoc measurement on PostgreSQL: `PgStore::load`/`save` relative to the raw prepared
+//! Ad-hoc measurement on PostgreSQL: `PostgresStore::load`/`save` relative to the raw prepared
 //! `SELECT`/`UPDATE` on one connection, in the same run, in a throwaway schema.
 //!
 //! `SESSION_TEST_POSTGRES_URL="host=127.0.0.1 user=postgres dbname=test" \
@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant, SystemTime};
 
 use session_core::{Record, SessionStore};
-use session_db::PgConfig;
+use session_db::PostgresConfig;
 use sha2::{Digest, Sha256};
 
 const N: u32 = 10_000;
@@ -22,7 +22,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         |_| "set SESSION_TEST_POSTGRES_URL (e.g. host=127.0.0.1 user=postgres dbname=test)",
     )?;
     let schema = format!("session_bench_{}", &session_core::key::generate()[..12]);
-    let store = PgConfig::native().with_schema(&schema)?.connect(&url)?;
+    let store = PostgresConfig::native()
+        .with_schema(&schema)?
+        .connect(&url)?;
     let mut raw = url.parse::<postgres::Config>()?.connect(postgres::NoTls)?;
     let result = run(&store, &mut raw, &schema);
     raw.batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))?;
@@ -30,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn run(
-    store: &session_db::PgStore,
+    store: &session_db::PostgresStore,
     raw: &mut postgres::Client,
     schema: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
@@ -76,8 +78,8 @@ fn run(
         }
         let store_save = per_op(t, N);
         println!(
-            "round {round}: load raw {raw_load:.0} ns, PgStore {store_load:.0} ns (x{:.2}); \
-             save raw {raw_save:.0} ns, PgStore {store_save:.0} ns (x{:.2})",
+            "round {round}: load raw {raw_load:.0} ns, PostgresStore {store_load:.0} ns (x{:.2}); \
+             save raw {raw_save:.0} ns, PostgresStore {store_save:.0} ns (x{:.2})",
             store_load / raw_load,
             store_save / raw_save
         );

@@ -1,4 +1,4 @@
-//! How a [`DbStore`](crate::DbStore) lays out and opens its database.
+//! How a [`SqliteStore`](crate::SqliteStore) lays out and opens its database.
 
 use std::time::Duration;
 
@@ -7,9 +7,9 @@ use crate::InvalidTableName;
 /// Which table layout a store reads and writes.
 ///
 /// ```
-/// use session_db::{DbConfig, Mode};
-/// assert_eq!(DbConfig::default().mode(), Mode::Native);
-/// assert_eq!(DbConfig::django().mode(), Mode::Django);
+/// use session_db::{SqliteConfig, Mode};
+/// assert_eq!(SqliteConfig::default().mode(), Mode::Native);
+/// assert_eq!(SqliteConfig::django().mode(), Mode::Django);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -40,8 +40,8 @@ impl Mode {
 /// syncs the WAL on every commit and loses nothing, at the cost of one fsync per save.
 ///
 /// ```
-/// use session_db::{DbConfig, Synchronous};
-/// let config = DbConfig::native().with_synchronous(Synchronous::Full);
+/// use session_db::{SqliteConfig, Synchronous};
+/// let config = SqliteConfig::native().with_synchronous(Synchronous::Full);
 /// assert_eq!(config.synchronous(), Synchronous::Full);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,14 +64,14 @@ impl Synchronous {
     }
 }
 
-/// Settings for [`DbStore`](crate::DbStore); build one, then call [`open`](DbConfig::open)
-/// or [`open_in_memory`](DbConfig::open_in_memory).
+/// Settings for [`SqliteStore`](crate::SqliteStore); build one, then call [`open`](SqliteConfig::open)
+/// or [`open_in_memory`](SqliteConfig::open_in_memory).
 ///
 /// ```
 /// use std::time::Duration;
-/// use session_db::DbConfig;
+/// use session_db::SqliteConfig;
 ///
-/// let store = DbConfig::native()
+/// let store = SqliteConfig::native()
 ///     .with_table("web_sessions")?
 ///     .with_busy_timeout(Duration::from_secs(2))
 ///     .with_readers(2)
@@ -80,7 +80,7 @@ impl Synchronous {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct DbConfig {
+pub struct SqliteConfig {
     pub(crate) mode: Mode,
     pub(crate) table: String,
     pub(crate) busy_timeout: Duration,
@@ -92,10 +92,10 @@ pub struct DbConfig {
 
 /// How much of the database file each connection reads through a memory map by default:
 /// 1 GiB on 64-bit targets (address space, not memory: the pages are the OS page cache's),
-/// off on 32-bit ones. See [`DbConfig::with_mmap_size`].
+/// off on 32-bit ones. See [`SqliteConfig::with_mmap_size`].
 ///
 /// ```
-/// assert_eq!(session_db::DbConfig::native().mmap_size(), session_db::DEFAULT_MMAP_SIZE);
+/// assert_eq!(session_db::SqliteConfig::native().mmap_size(), session_db::DEFAULT_MMAP_SIZE);
 /// ```
 pub const DEFAULT_MMAP_SIZE: u64 = if cfg!(target_pointer_width = "64") {
     1 << 30
@@ -103,23 +103,23 @@ pub const DEFAULT_MMAP_SIZE: u64 = if cfg!(target_pointer_width = "64") {
     0
 };
 
-impl Default for DbConfig {
+impl Default for SqliteConfig {
     fn default() -> Self {
-        DbConfig::native()
+        SqliteConfig::native()
     }
 }
 
-impl DbConfig {
+impl SqliteConfig {
     /// The native layout in table `sessions`, 5 s busy timeout, 4 reader connections,
     /// `synchronous = NORMAL`, `clear_expired` batches of 1,000 rows, reads through a
     /// memory map of up to [`DEFAULT_MMAP_SIZE`].
     ///
     /// ```
-    /// let config = session_db::DbConfig::native();
+    /// let config = session_db::SqliteConfig::native();
     /// assert_eq!(config.table(), "sessions");
     /// ```
     pub fn native() -> Self {
-        DbConfig {
+        SqliteConfig {
             mode: Mode::Native,
             table: "sessions".to_owned(),
             busy_timeout: Duration::from_secs(5),
@@ -131,17 +131,17 @@ impl DbConfig {
     }
 
     /// Django's layout in table `django_session` (same other defaults as
-    /// [`native`](DbConfig::native)).
+    /// [`native`](SqliteConfig::native)).
     ///
     /// ```
-    /// let config = session_db::DbConfig::django();
+    /// let config = session_db::SqliteConfig::django();
     /// assert_eq!(config.table(), "django_session");
     /// ```
     pub fn django() -> Self {
-        DbConfig {
+        SqliteConfig {
             mode: Mode::Django,
             table: "django_session".to_owned(),
-            ..DbConfig::native()
+            ..SqliteConfig::native()
         }
     }
 
@@ -149,10 +149,10 @@ impl DbConfig {
     /// not a plain identifier, so a name can never carry SQL.
     ///
     /// ```
-    /// use session_db::DbConfig;
-    /// assert!(DbConfig::native().with_table("app_sessions").is_ok());
-    /// assert!(DbConfig::native().with_table("1abc").is_err());
-    /// assert!(DbConfig::native().with_table("a b").is_err());
+    /// use session_db::SqliteConfig;
+    /// assert!(SqliteConfig::native().with_table("app_sessions").is_ok());
+    /// assert!(SqliteConfig::native().with_table("1abc").is_err());
+    /// assert!(SqliteConfig::native().with_table("a b").is_err());
     /// ```
     pub fn with_table(mut self, name: &str) -> Result<Self, InvalidTableName> {
         validate_table(name)?;
@@ -167,7 +167,7 @@ impl DbConfig {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// let config = session_db::DbConfig::native().with_busy_timeout(Duration::from_millis(250));
+    /// let config = session_db::SqliteConfig::native().with_busy_timeout(Duration::from_millis(250));
     /// assert_eq!(config.busy_timeout(), Duration::from_millis(250));
     /// ```
     #[must_use]
@@ -182,7 +182,7 @@ impl DbConfig {
     /// not. Ignored in memory, where one connection serves all.
     ///
     /// ```
-    /// let config = session_db::DbConfig::native().with_readers(0);
+    /// let config = session_db::SqliteConfig::native().with_readers(0);
     /// assert_eq!(config.readers(), 0);
     /// ```
     #[must_use]
@@ -194,8 +194,8 @@ impl DbConfig {
     /// The durability level; see [`Synchronous`].
     ///
     /// ```
-    /// use session_db::{DbConfig, Synchronous};
-    /// let config = DbConfig::native().with_synchronous(Synchronous::Off);
+    /// use session_db::{SqliteConfig, Synchronous};
+    /// let config = SqliteConfig::native().with_synchronous(Synchronous::Off);
     /// assert_eq!(config.synchronous(), Synchronous::Off);
     /// ```
     #[must_use]
@@ -208,7 +208,7 @@ impl DbConfig {
     /// The write lock is released between batches so requests keep flowing during a sweep.
     ///
     /// ```
-    /// let config = session_db::DbConfig::native().with_batch_size(500);
+    /// let config = session_db::SqliteConfig::native().with_batch_size(500);
     /// assert_eq!(config.batch_size(), 500);
     /// ```
     #[must_use]
@@ -228,7 +228,7 @@ impl DbConfig {
     /// read would have returned an error. Turn it off where that matters more than speed.
     ///
     /// ```
-    /// let config = session_db::DbConfig::native().with_mmap_size(0);
+    /// let config = session_db::SqliteConfig::native().with_mmap_size(0);
     /// assert_eq!(config.mmap_size(), 0);
     /// ```
     #[must_use]
@@ -240,7 +240,7 @@ impl DbConfig {
     /// The memory-map size per connection.
     ///
     /// ```
-    /// assert_eq!(session_db::DbConfig::native().with_mmap_size(1 << 20).mmap_size(), 1 << 20);
+    /// assert_eq!(session_db::SqliteConfig::native().with_mmap_size(1 << 20).mmap_size(), 1 << 20);
     /// ```
     pub fn mmap_size(&self) -> u64 {
         self.mmap_size
@@ -249,7 +249,7 @@ impl DbConfig {
     /// The layout.
     ///
     /// ```
-    /// assert_eq!(session_db::DbConfig::django().mode(), session_db::Mode::Django);
+    /// assert_eq!(session_db::SqliteConfig::django().mode(), session_db::Mode::Django);
     /// ```
     pub fn mode(&self) -> Mode {
         self.mode
@@ -258,7 +258,7 @@ impl DbConfig {
     /// The table name.
     ///
     /// ```
-    /// assert_eq!(session_db::DbConfig::native().table(), "sessions");
+    /// assert_eq!(session_db::SqliteConfig::native().table(), "sessions");
     /// ```
     pub fn table(&self) -> &str {
         &self.table
@@ -268,7 +268,7 @@ impl DbConfig {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// assert_eq!(session_db::DbConfig::native().busy_timeout(), Duration::from_secs(5));
+    /// assert_eq!(session_db::SqliteConfig::native().busy_timeout(), Duration::from_secs(5));
     /// ```
     pub fn busy_timeout(&self) -> Duration {
         self.busy_timeout
@@ -277,7 +277,7 @@ impl DbConfig {
     /// The number of reader connections.
     ///
     /// ```
-    /// assert_eq!(session_db::DbConfig::native().readers(), 4);
+    /// assert_eq!(session_db::SqliteConfig::native().readers(), 4);
     /// ```
     pub fn readers(&self) -> usize {
         self.readers
@@ -286,8 +286,8 @@ impl DbConfig {
     /// The durability level.
     ///
     /// ```
-    /// # use session_db::{DbConfig, Synchronous};
-    /// assert_eq!(DbConfig::native().synchronous(), Synchronous::Normal);
+    /// # use session_db::{SqliteConfig, Synchronous};
+    /// assert_eq!(SqliteConfig::native().synchronous(), Synchronous::Normal);
     /// ```
     pub fn synchronous(&self) -> Synchronous {
         self.synchronous
@@ -296,7 +296,7 @@ impl DbConfig {
     /// Rows per `clear_expired` batch.
     ///
     /// ```
-    /// assert_eq!(session_db::DbConfig::native().batch_size(), 1000);
+    /// assert_eq!(session_db::SqliteConfig::native().batch_size(), 1000);
     /// ```
     pub fn batch_size(&self) -> usize {
         self.batch_size
@@ -316,14 +316,14 @@ fn validate_table(name: &str) -> Result<(), InvalidTableName> {
     }
 }
 
-/// Settings for [`PgStore`](crate::PgStore) (feature `postgres`); build one, then call
-/// [`connect`](PgConfig::connect).
+/// Settings for [`PostgresStore`](crate::PostgresStore) (feature `postgres`); build one, then call
+/// [`connect`](PostgresConfig::connect).
 ///
 /// ```
 /// use std::time::Duration;
-/// use session_db::PgConfig;
+/// use session_db::PostgresConfig;
 ///
-/// let config = PgConfig::native()
+/// let config = PostgresConfig::native()
 ///     .with_schema("sessions")?
 ///     .with_pool_size(16)
 ///     .with_connect_timeout(Duration::from_secs(2));
@@ -332,7 +332,7 @@ fn validate_table(name: &str) -> Result<(), InvalidTableName> {
 /// ```
 #[cfg(feature = "postgres")]
 #[derive(Debug, Clone)]
-pub struct PgConfig {
+pub struct PostgresConfig {
     pub(crate) mode: Mode,
     pub(crate) table: String,
     pub(crate) schema: Option<String>,
@@ -342,23 +342,23 @@ pub struct PgConfig {
 }
 
 #[cfg(feature = "postgres")]
-impl Default for PgConfig {
+impl Default for PostgresConfig {
     fn default() -> Self {
-        PgConfig::native()
+        PostgresConfig::native()
     }
 }
 
 #[cfg(feature = "postgres")]
-impl PgConfig {
+impl PostgresConfig {
     /// The native layout (SHA-256 keys, `bytea` data, `timestamptz` expiry) in table
     /// `sessions` of the connection's current schema; a pool of up to 8 connections; 5 s
     /// to get a connection; `clear_expired` batches of 1,000 rows.
     ///
     /// ```
-    /// assert_eq!(session_db::PgConfig::native().table(), "sessions");
+    /// assert_eq!(session_db::PostgresConfig::native().table(), "sessions");
     /// ```
     pub fn native() -> Self {
-        PgConfig {
+        PostgresConfig {
             mode: Mode::Native,
             table: "sessions".to_owned(),
             schema: None,
@@ -371,20 +371,20 @@ impl PgConfig {
     /// Django's layout on its `django_session` table (same other defaults).
     ///
     /// ```
-    /// assert_eq!(session_db::PgConfig::django().table(), "django_session");
+    /// assert_eq!(session_db::PostgresConfig::django().table(), "django_session");
     /// ```
     pub fn django() -> Self {
-        PgConfig {
+        PostgresConfig {
             mode: Mode::Django,
             table: "django_session".to_owned(),
-            ..PgConfig::native()
+            ..PostgresConfig::native()
         }
     }
 
     /// Uses table `name`; refuses anything but a plain identifier.
     ///
     /// ```
-    /// assert!(session_db::PgConfig::native().with_table("a;b").is_err());
+    /// assert!(session_db::PostgresConfig::native().with_table("a;b").is_err());
     /// ```
     pub fn with_table(mut self, name: &str) -> Result<Self, InvalidTableName> {
         validate_table(name)?;
@@ -396,7 +396,7 @@ impl PgConfig {
     /// current schema; same naming rules as tables.
     ///
     /// ```
-    /// let config = session_db::PgConfig::native().with_schema("web")?;
+    /// let config = session_db::PostgresConfig::native().with_schema("web")?;
     /// assert_eq!(config.schema(), Some("web"));
     /// # Ok::<(), session_db::InvalidTableName>(())
     /// ```
@@ -409,7 +409,7 @@ impl PgConfig {
     /// The most connections the pool opens (default 8, at least 1).
     ///
     /// ```
-    /// assert_eq!(session_db::PgConfig::native().with_pool_size(0).pool_size(), 1);
+    /// assert_eq!(session_db::PostgresConfig::native().with_pool_size(0).pool_size(), 1);
     /// ```
     #[must_use]
     pub fn with_pool_size(mut self, size: u32) -> Self {
@@ -422,7 +422,7 @@ impl PgConfig {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// let config = session_db::PgConfig::native().with_connect_timeout(Duration::from_secs(1));
+    /// let config = session_db::PostgresConfig::native().with_connect_timeout(Duration::from_secs(1));
     /// assert_eq!(config.connect_timeout(), Duration::from_secs(1));
     /// ```
     #[must_use]
@@ -434,7 +434,7 @@ impl PgConfig {
     /// Rows per `clear_expired` transaction (default 1,000; at least 1).
     ///
     /// ```
-    /// assert_eq!(session_db::PgConfig::native().with_batch_size(10).batch_size(), 10);
+    /// assert_eq!(session_db::PostgresConfig::native().with_batch_size(10).batch_size(), 10);
     /// ```
     #[must_use]
     pub fn with_batch_size(mut self, rows: usize) -> Self {
@@ -445,7 +445,7 @@ impl PgConfig {
     /// The layout.
     ///
     /// ```
-    /// assert_eq!(session_db::PgConfig::native().mode(), session_db::Mode::Native);
+    /// assert_eq!(session_db::PostgresConfig::native().mode(), session_db::Mode::Native);
     /// ```
     pub fn mode(&self) -> Mode {
         self.mode
@@ -454,7 +454,7 @@ impl PgConfig {
     /// The table name.
     ///
     /// ```
-    /// assert_eq!(session_db::PgConfig::django().table(), "django_session");
+    /// assert_eq!(session_db::PostgresConfig::django().table(), "django_session");
     /// ```
     pub fn table(&self) -> &str {
         &self.table
@@ -463,7 +463,7 @@ impl PgConfig {
     /// The schema, when one was set.
     ///
     /// ```
-    /// assert_eq!(session_db::PgConfig::native().schema(), None);
+    /// assert_eq!(session_db::PostgresConfig::native().schema(), None);
     /// ```
     pub fn schema(&self) -> Option<&str> {
         self.schema.as_deref()
@@ -472,7 +472,7 @@ impl PgConfig {
     /// The pool size.
     ///
     /// ```
-    /// assert_eq!(session_db::PgConfig::native().pool_size(), 8);
+    /// assert_eq!(session_db::PostgresConfig::native().pool_size(), 8);
     /// ```
     pub fn pool_size(&self) -> u32 {
         self.pool_size
@@ -482,7 +482,7 @@ impl PgConfig {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// assert_eq!(session_db::PgConfig::native().connect_timeout(), Duration::from_secs(5));
+    /// assert_eq!(session_db::PostgresConfig::native().with_connect_timeout(), Duration::from_secs(5));
     /// ```
     pub fn connect_timeout(&self) -> Duration {
         self.connect_timeout
@@ -491,7 +491,7 @@ impl PgConfig {
     /// Rows per `clear_expired` batch.
     ///
     /// ```
-    /// assert_eq!(session_db::PgConfig::native().batch_size(), 1000);
+    /// assert_eq!(session_db::PostgresConfig::native().batch_size(), 1000);
     /// ```
     pub fn batch_size(&self) -> usize {
         self.batch_size

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 /// let dir = tempfile::tempdir()?;
 /// let path = dir.path().join("garbage.db");
 /// std::fs::write(&path, vec![b'x'; 4096])?;
-/// let err = session_db::DbStore::open(&path).unwrap_err();
+/// let err = session_db::SqliteStore::open(&path).unwrap_err();
 /// let open = std::error::Error::source(&err)
 ///     .and_then(|e| e.downcast_ref::<session_db::OpenError>())
 ///     .expect("an OpenError");
@@ -37,7 +37,7 @@ pub struct OpenError {
 /// they can never carry SQL.
 ///
 /// ```
-/// let err = session_db::DbConfig::native().with_table("x\"; DROP TABLE y; --").unwrap_err();
+/// let err = session_db::SqliteConfig::native().with_table("x\"; DROP TABLE y; --").unwrap_err();
 /// assert!(err.to_string().contains("not a valid table name"));
 /// ```
 #[derive(Debug, thiserror::Error)]
@@ -53,7 +53,7 @@ pub struct InvalidTableName(pub String);
 /// let path = dir.path().join("s.db");
 /// let raw = rusqlite::Connection::open(&path)?;
 /// raw.execute_batch("CREATE TABLE sessions (id INTEGER PRIMARY KEY, blob TEXT)")?;
-/// let err = session_db::DbStore::open(&path).unwrap_err();
+/// let err = session_db::SqliteStore::open(&path).unwrap_err();
 /// let schema = std::error::Error::source(&err)
 ///     .and_then(|e| e.downcast_ref::<session_db::OpenError>())
 ///     .and_then(|e| std::error::Error::source(e))
@@ -92,7 +92,7 @@ pub enum SchemaError {
 }
 
 /// An SQLite operation could not get the database within the busy timeout
-/// ([`DbConfig::with_busy_timeout`](crate::DbConfig::with_busy_timeout)): another
+/// ([`SqliteConfig::with_busy_timeout`](crate::SqliteConfig::with_busy_timeout)): another
 /// process held its write lock, or other requests of this process kept the connection
 /// busy, for that long. The wait for the connection and SQLite's own wait for the lock
 /// share the one timeout, so no operation waits longer. When SQLite itself gave up, its
@@ -104,7 +104,7 @@ pub enum SchemaError {
 ///
 /// let dir = tempfile::tempdir()?;
 /// let path = dir.path().join("s.db");
-/// let store = session_db::DbConfig::native()
+/// let store = session_db::SqliteConfig::native()
 ///     .with_busy_timeout(Duration::from_millis(20))
 ///     .open(&path)?;
 /// let other = rusqlite::Connection::open(&path)?; // another process, say

@@ -11,13 +11,28 @@ mod schema;
 mod store;
 
 #[cfg(feature = "postgres")]
-pub use config::PgConfig;
-pub use config::{DEFAULT_MMAP_SIZE, DbConfig, Mode, Synchronous};
+pub use config::PostgresConfig;
+pub use config::{DEFAULT_MMAP_SIZE, Mode, SqliteConfig, Synchronous};
 pub use error::{InvalidTableName, LockTimeout, OpenError, SchemaError};
 #[cfg(feature = "postgres")]
-pub use postgres::PgStore;
+pub use postgres::PostgresStore;
 pub use schema::SCHEMA_VERSION;
-pub use store::DbStore;
+pub use store::SqliteStore;
 
-/// Django's `session_data` codec, re-exported for Django mode (see [`DbStore::django_manager`]).
+/// Django's `session_data` codec, re-exported for Django mode (see [`SqliteStore::django_manager`]).
 pub use session_signing::DjangoCodec;
+
+/// The SQLite store's name before the engines were named.
+#[deprecated(note = "renamed to `SqliteStore`")]
+pub type DbStore = SqliteStore;
+/// The SQLite configuration's name before the engines were named.
+#[deprecated(note = "renamed to `SqliteConfig`")]
+pub type DbConfig = SqliteConfig;
+/// The PostgreSQL store's name before the engines were named.
+#[cfg(feature = "postgres")]
+#[deprecated(note = "renamed to `PostgresStore`")]
+pub type PgStore = PostgresStore;
+/// The PostgreSQL configuration's name before the engines were named.
+#[cfg(feature = "postgres")]
+#[deprecated(note = "renamed to `PostgresConfig`")]
+pub type PgConfig = PostgresConfig;

@@ -1,4 +1,4 @@
-//! [`PgStore`]: sessions in PostgreSQL (feature `postgres`).
+//! [`PostgresStore`]: sessions in PostgreSQL (feature `postgres`).
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
@@ -14,7 +14,7 @@ use session_core::{
 };
 
 use crate::schema::{SCHEMA_VERSION, bounded, check_columns, columns, hash_key};
-use crate::{DjangoCodec, Mode, OpenError, PgConfig, SchemaError};
+use crate::{DjangoCodec, Mode, OpenError, PostgresConfig, SchemaError};
 
 const BACKEND: &str = "postgres";
 /// `pg_advisory_xact_lock` key held while a store creates or checks its tables, so nodes
@@ -22,7 +22,7 @@ const BACKEND: &str = "postgres";
 const SCHEMA_LOCK: i64 = 0x5e55_10d8_0001;
 
 /// Sessions in PostgreSQL, through a pool of connections: the engine for sites that run
-/// on more than one machine. Same behaviour as [`DbStore`](crate::DbStore): native layout
+/// on more than one machine. Same behaviour as [`SqliteStore`](crate::SqliteStore): native layout
 /// (SHA-256 keys, `bytea` data, `timestamptz` expiry, an index on it) or Django mode on
 /// Django's own `django_session` table; switch from SQLite by the feature `postgres` and a
 /// URL.
@@ -45,17 +45,17 @@ const SCHEMA_LOCK: i64 = 0x5e55_10d8_0001;
 ///
 /// ```no_run
 /// use session_core::SessionManager;
-/// use session_db::PgStore;
+/// use session_db::PostgresStore;
 ///
-/// let store = PgStore::connect("host=127.0.0.1 user=postgres dbname=app")?;
+/// let store = PostgresStore::connect("host=127.0.0.1 user=postgres dbname=app")?;
 /// let manager = SessionManager::new(store);
 /// // Django mode, sharing sessions with a Django site:
-/// let django = PgStore::connect_django("postgres://django@db/site")?;
+/// let django = PostgresStore::connect_django("postgres://django@db/site")?;
 /// let manager = django.django_manager("the site's SECRET_KEY")?;
 /// # Ok::<(), session_core::Error>(())
 /// ```
 #[derive(Clone)]
-pub struct PgStore {
+pub struct PostgresStore {
     inner: Arc<Inner>,
 }
 
@@ -84,9 +84,9 @@ impl Drop for DropOffRuntime {
     }
 }
 
-impl std::fmt::Debug for PgStore {
+impl std::fmt::Debug for PostgresStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgStore")
+        f.debug_struct("PostgresStore")
             .field("database", &self.inner.database)
             .field("mode", &self.inner.mode)
             .field("table", &self.inner.table)
@@ -196,15 +196,15 @@ fn describe(config: &postgres::Config) -> String {
     )
 }
 
-impl PgConfig {
+impl PostgresConfig {
     /// Connects to the database at `url` (`postgres://user:pass@host/db` or
     /// `host=... user=... dbname=...`), creating the table if absent.
     ///
     /// ```no_run
-    /// let store = session_db::PgConfig::django().connect("host=127.0.0.1 user=postgres dbname=site")?;
+    /// let store = session_db::PostgresConfig::django().connect("host=127.0.0.1 user=postgres dbname=site")?;
     /// # Ok::<(), session_core::Error>(())
     /// ```
-    pub fn connect(&self, url: &str) -> Result<PgStore> {
+    pub fn connect(&self, url: &str) -> Result<PostgresStore> {
         let config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
             Error::backend(
                 BACKEND,
@@ -217,15 +217,15 @@ impl PgConfig {
         self.connect_with(config)
     }
 
-    /// [`connect`](PgConfig::connect) with a driver configuration built in code.
+    /// [`connect`](PostgresConfig::connect) with a driver configuration built in code.
     ///
     /// ```no_run
     /// let mut pg = postgres::Config::new();
     /// pg.host("127.0.0.1").user("postgres").dbname("app");
-    /// let store = session_db::PgConfig::native().connect_with(pg)?;
+    /// let store = session_db::PostgresConfig::native().connect_with(pg)?;
     /// # Ok::<(), session_core::Error>(())
     /// ```
-    pub fn connect_with(&self, mut config: postgres::Config) -> Result<PgStore> {
+    pub fn connect_with(&self, mut config: postgres::Config) -> Result<PostgresStore> {
         if config.get_ssl_mode() == postgres::config::SslMode::Require {
             return Err(Error::backend(
                 BACKEND,
@@ -253,7 +253,7 @@ impl PgConfig {
             Some(s) => format!("\"{s}\".\"{}\"", self.table),
             None => format!("\"{}\"", self.table),
         };
-        let store = PgStore {
+        let store = PostgresStore {
             inner: Arc::new(Inner {
                 mode: self.mode,
                 sql: Arc::new(PgSql::new(self.mode, &table)),
@@ -294,7 +294,10 @@ impl PgConfig {
 
 /// Creates the schema, table and indexes if absent (under an advisory lock), checks the
 /// columns and, for the native layout, the recorded version.
-fn ensure_schema(client: &mut Client, config: &PgConfig) -> Result<(), session_core::BoxError> {
+fn ensure_schema(
+    client: &mut Client,
+    config: &PostgresConfig,
+) -> Result<(), session_core::BoxError> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
     let (prefix, t) = match &config.schema {
@@ -408,34 +411,34 @@ impl<'a> PgKey<'a> {
     }
 }
 
-impl PgStore {
-    /// Connects to `url` with the native layout and default [`PgConfig`].
+impl PostgresStore {
+    /// Connects to `url` with the native layout and default [`PostgresConfig`].
     ///
     /// ```no_run
-    /// let store = session_db::PgStore::connect("postgres://app:secret@db.internal/app")?;
+    /// let store = session_db::PostgresStore::connect("postgres://app:secret@db.internal/app")?;
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn connect(url: &str) -> Result<Self> {
-        PgConfig::native().connect(url)
+        PostgresConfig::native().connect(url)
     }
 
     /// Connects to a Django site's database in Django mode (`django_session`, created
-    /// with Django's DDL if absent). Pair with [`django_manager`](PgStore::django_manager).
+    /// with Django's DDL if absent). Pair with [`django_manager`](PostgresStore::django_manager).
     ///
     /// ```no_run
-    /// let store = session_db::PgStore::connect_django("host=db user=django dbname=site")?;
+    /// let store = session_db::PostgresStore::connect_django("host=db user=django dbname=site")?;
     /// let manager = store.django_manager("the site's SECRET_KEY")?;
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn connect_django(url: &str) -> Result<Self> {
-        PgConfig::django().connect(url)
+        PostgresConfig::django().connect(url)
     }
 
     /// This store with Django's codec for `secret` as the serializer: see
-    /// [`DbStore::django_manager`](crate::DbStore::django_manager).
+    /// [`SqliteStore::django_manager`](crate::SqliteStore::django_manager).
     ///
     /// ```no_run
-    /// let manager = session_db::PgStore::connect_django("host=db dbname=site")?
+    /// let manager = session_db::PostgresStore::connect_django("host=db dbname=site")?
     ///     .django_manager("the site's SECRET_KEY")?;
     /// # Ok::<(), session_core::Error>(())
     /// ```
@@ -446,7 +449,7 @@ impl PgStore {
     /// The layout.
     ///
     /// ```no_run
-    /// let store = session_db::PgStore::connect("host=127.0.0.1 dbname=app")?;
+    /// let store = session_db::PostgresStore::connect("host=127.0.0.1 dbname=app")?;
     /// assert_eq!(store.mode(), session_db::Mode::Native);
     /// # Ok::<(), session_core::Error>(())
     /// ```
@@ -457,7 +460,7 @@ impl PgStore {
     /// The table, quoted and schema-qualified as used in SQL.
     ///
     /// ```no_run
-    /// let store = session_db::PgStore::connect("host=127.0.0.1 dbname=app")?;
+    /// let store = session_db::PostgresStore::connect("host=127.0.0.1 dbname=app")?;
     /// assert_eq!(store.table(), "\"sessions\"");
     /// # Ok::<(), session_core::Error>(())
     /// ```
@@ -468,7 +471,7 @@ impl PgStore {
     /// How many stored sessions are expired now.
     ///
     /// ```no_run
-    /// let store = session_db::PgStore::connect("host=127.0.0.1 dbname=app")?;
+    /// let store = session_db::PostgresStore::connect("host=127.0.0.1 dbname=app")?;
     /// println!("{} expired sessions", store.count_expired()?);
     /// # Ok::<(), session_core::Error>(())
     /// ```
@@ -482,10 +485,10 @@ impl PgStore {
     }
 
     /// `clear_expired`, calling `progress` with the number deleted so far after each
-    /// batch (one short transaction of [`PgConfig::with_batch_size`] rows).
+    /// batch (one short transaction of [`PostgresConfig::with_batch_size`] rows).
     ///
     /// ```no_run
-    /// let store = session_db::PgStore::connect("host=127.0.0.1 dbname=app")?;
+    /// let store = session_db::PostgresStore::connect("host=127.0.0.1 dbname=app")?;
     /// let total = store.clear_expired_with(|n| eprintln!("{n} deleted"))?;
     /// # Ok::<(), session_core::Error>(())
     /// ```
@@ -558,7 +561,7 @@ impl PgStore {
     }
 }
 
-/// A `PgStore` operation was called on a thread that runs async tasks.
+/// A `PostgresStore` operation was called on a thread that runs async tasks.
 ///
 /// The sync `postgres` client blocks on a runtime of its own, which tokio forbids on a
 /// thread that drives tasks (it would panic with "Cannot start a runtime from within a
@@ -589,7 +592,7 @@ fn refuse_on_executor() -> Result<()> {
     }
 }
 
-impl SessionStore for PgStore {
+impl SessionStore for PostgresStore {
     fn load_record(&self, key: &str) -> Result<Option<Record>> {
         let Some(k) = PgKey::new(self.inner.mode, key) else {
             return Ok(None);
@@ -690,7 +693,7 @@ impl SessionStore for PgStore {
     }
 }
 
-impl ClearExpired for PgStore {
+impl ClearExpired for PostgresStore {
     fn clear_expired(&self) -> Result<u64> {
         self.clear_expired_with(|_| {})
     }

@@ -1,4 +1,4 @@
-//! [`DbStore`]: sessions in SQLite.
+//! [`SqliteStore`]: sessions in SQLite.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,25 +14,25 @@ use session_core::{
 };
 
 use crate::schema::{self, DataParam, InstantParam, KeyParam, Sql};
-use crate::{DbConfig, DjangoCodec, LockTimeout, Mode, OpenError};
+use crate::{DjangoCodec, LockTimeout, Mode, OpenError, SqliteConfig};
 
 const BACKEND: &str = "sqlite";
 
 /// Sessions in an SQLite database: Django's `db` backend.
 ///
 /// - **Files** run in WAL mode with one writer connection and a few reader connections
-///   (see [`DbConfig::with_readers`]), so `load`s proceed while a `save` writes.
+///   (see [`SqliteConfig::with_readers`]), so `load`s proceed while a `save` writes.
 /// - **Bounded waits**: an operation waits at most the busy timeout
-///   ([`DbConfig::with_busy_timeout`]) in all — for its connection, which other requests
+///   ([`SqliteConfig::with_busy_timeout`]) in all — for its connection, which other requests
 ///   may be using, and for SQLite's write lock, which another process may hold — then
 ///   fails with [`Error::Backend`] whose source is a [`LockTimeout`].
-/// - **In memory** ([`in_memory`](DbStore::in_memory)) one connection serves everything:
+/// - **In memory** ([`in_memory`](SqliteStore::in_memory)) one connection serves everything:
 ///   nothing survives the process.
 /// - **Native layout** (default): the key is stored as its SHA-256, so a leaked database
 ///   yields no usable cookie; the data is a BLOB, so any serializer works.
-/// - **Django mode** ([`open_django`](DbStore::open_django), [`DbConfig::django`]): the
+/// - **Django mode** ([`open_django`](SqliteStore::open_django), [`SqliteConfig::django`]): the
 ///   real `django_session` table, shared with a Django site. Pair it with Django's codec
-///   as the manager's serializer: [`django_manager`](DbStore::django_manager) does.
+///   as the manager's serializer: [`django_manager`](SqliteStore::django_manager) does.
 ///
 /// Cloning is cheap and shares the connections.
 ///
@@ -41,13 +41,13 @@ const BACKEND: &str = "sqlite";
 /// use session_core::{Record, SessionStore};
 ///
 /// let dir = tempfile::tempdir()?;
-/// let store = session_db::DbStore::open(dir.path().join("sessions.sqlite3"))?;
+/// let store = session_db::SqliteStore::open(dir.path().join("sessions.sqlite3"))?;
 /// let key = store.create(&Record::new(b"{}".to_vec(), SystemTime::now() + Duration::from_secs(60)))?;
 /// assert_eq!(store.load(&key)?.as_deref(), Some(&b"{}"[..]));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
-pub struct DbStore {
+pub struct SqliteStore {
     inner: Arc<Inner>,
 }
 
@@ -63,9 +63,9 @@ struct Inner {
     next_reader: AtomicUsize,
 }
 
-impl std::fmt::Debug for DbStore {
+impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DbStore")
+        f.debug_struct("SqliteStore")
             .field("path", &self.inner.path)
             .field("mode", &self.inner.mode)
             .field("table", &self.inner.table)
@@ -74,9 +74,9 @@ impl std::fmt::Debug for DbStore {
     }
 }
 
-impl DbConfig {
+impl SqliteConfig {
     /// Opens (creating if needed) the database file at `path` with these settings. The
-    /// path `:memory:` means [`open_in_memory`](DbConfig::open_in_memory).
+    /// path `:memory:` means [`open_in_memory`](SqliteConfig::open_in_memory).
     ///
     /// Fails with [`Error::Backend`] (source: [`OpenError`]) when the file is not an
     /// SQLite database, cannot be created, stays locked past the busy timeout, or holds a
@@ -84,11 +84,11 @@ impl DbConfig {
     ///
     /// ```
     /// let dir = tempfile::tempdir()?;
-    /// let store = session_db::DbConfig::django().open(dir.path().join("db.sqlite3"))?;
+    /// let store = session_db::SqliteConfig::django().open(dir.path().join("db.sqlite3"))?;
     /// assert_eq!(store.table(), "django_session");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn open(&self, path: impl AsRef<Path>) -> Result<DbStore> {
+    pub fn open(&self, path: impl AsRef<Path>) -> Result<SqliteStore> {
         let path = path.as_ref();
         if path.as_os_str() == ":memory:" {
             return self.open_in_memory();
@@ -115,11 +115,11 @@ impl DbConfig {
     /// survives the store).
     ///
     /// ```
-    /// let store = session_db::DbConfig::django().open_in_memory()?;
+    /// let store = session_db::SqliteConfig::django().open_in_memory()?;
     /// assert_eq!(store.mode(), session_db::Mode::Django);
     /// # Ok::<(), session_core::Error>(())
     /// ```
-    pub fn open_in_memory(&self) -> Result<DbStore> {
+    pub fn open_in_memory(&self) -> Result<SqliteStore> {
         let open_err = |e: session_core::BoxError| {
             Error::backend(
                 BACKEND,
@@ -158,8 +158,13 @@ impl DbConfig {
         Ok(conn)
     }
 
-    fn build(&self, path: PathBuf, writer: Connection, readers: Vec<Mutex<Connection>>) -> DbStore {
-        DbStore {
+    fn build(
+        &self,
+        path: PathBuf,
+        writer: Connection,
+        readers: Vec<Mutex<Connection>>,
+    ) -> SqliteStore {
+        SqliteStore {
             inner: Arc::new(Inner {
                 mode: self.mode,
                 table: self.table.clone(),
@@ -175,29 +180,29 @@ impl DbConfig {
     }
 }
 
-impl DbStore {
+impl SqliteStore {
     /// Opens (creating if needed) a session database file in the native layout with the
-    /// default [`DbConfig`].
+    /// default [`SqliteConfig`].
     ///
     /// ```
     /// let dir = tempfile::tempdir()?;
-    /// let store = session_db::DbStore::open(dir.path().join("sessions.sqlite3"))?;
+    /// let store = session_db::SqliteStore::open(dir.path().join("sessions.sqlite3"))?;
     /// assert_eq!(store.table(), "sessions");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        DbConfig::native().open(path)
+        SqliteConfig::native().open(path)
     }
 
     /// A private in-memory database in the native layout.
     ///
     /// ```
-    /// let store = session_db::DbStore::in_memory()?;
+    /// let store = session_db::SqliteStore::in_memory()?;
     /// # let _ = store;
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn in_memory() -> Result<Self> {
-        DbConfig::native().open_in_memory()
+        SqliteConfig::native().open_in_memory()
     }
 
     /// Opens a Django project's SQLite database (its `db.sqlite3`) in Django mode: sessions
@@ -210,12 +215,12 @@ impl DbStore {
     ///
     /// ```
     /// let dir = tempfile::tempdir()?;
-    /// let store = session_db::DbStore::open_django(dir.path().join("db.sqlite3"))?;
+    /// let store = session_db::SqliteStore::open_django(dir.path().join("db.sqlite3"))?;
     /// assert_eq!(store.mode(), session_db::Mode::Django);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn open_django(path: impl AsRef<Path>) -> Result<Self> {
-        DbConfig::django().open(path)
+        SqliteConfig::django().open(path)
     }
 
     /// A [`SessionManager`] that shares sessions with a Django site whose `SECRET_KEY` is
@@ -229,7 +234,7 @@ impl DbStore {
     ///
     /// ```
     /// let dir = tempfile::tempdir()?;
-    /// let store = session_db::DbStore::open_django(dir.path().join("db.sqlite3"))?;
+    /// let store = session_db::SqliteStore::open_django(dir.path().join("db.sqlite3"))?;
     /// let manager = store.django_manager("django-insecure-change-me")?;
     /// let mut session = manager.session(None);
     /// session.insert("hello", "world")?;
@@ -247,7 +252,7 @@ impl DbStore {
     /// The layout this store reads and writes.
     ///
     /// ```
-    /// assert_eq!(session_db::DbStore::in_memory()?.mode(), session_db::Mode::Native);
+    /// assert_eq!(session_db::SqliteStore::in_memory()?.mode(), session_db::Mode::Native);
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn mode(&self) -> Mode {
@@ -257,7 +262,7 @@ impl DbStore {
     /// The table sessions live in.
     ///
     /// ```
-    /// assert_eq!(session_db::DbStore::in_memory()?.table(), "sessions");
+    /// assert_eq!(session_db::SqliteStore::in_memory()?.table(), "sessions");
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn table(&self) -> &str {
@@ -267,7 +272,7 @@ impl DbStore {
     /// The database file (`:memory:` for an in-memory store).
     ///
     /// ```
-    /// assert_eq!(session_db::DbStore::in_memory()?.path(), std::path::Path::new(":memory:"));
+    /// assert_eq!(session_db::SqliteStore::in_memory()?.path(), std::path::Path::new(":memory:"));
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn path(&self) -> &Path {
@@ -281,7 +286,7 @@ impl DbStore {
     /// ```
     /// use std::time::{Duration, SystemTime};
     /// use session_core::{Record, SessionStore};
-    /// let store = session_db::DbStore::in_memory()?;
+    /// let store = session_db::SqliteStore::in_memory()?;
     /// store.create(&Record::new(vec![], SystemTime::now() - Duration::from_secs(1)))?;
     /// assert_eq!(store.count_expired()?, 1);
     /// # Ok::<(), session_core::Error>(())
@@ -297,12 +302,12 @@ impl DbStore {
 
     /// [`clear_expired`](ClearExpired::clear_expired) that calls `progress` with the number
     /// deleted so far after each batch (one short transaction of
-    /// [`DbConfig::with_batch_size`] rows; the write lock is released in between).
+    /// [`SqliteConfig::with_batch_size`] rows; the write lock is released in between).
     ///
     /// ```
     /// use std::time::{Duration, SystemTime};
     /// use session_core::{Record, SessionStore};
-    /// let store = session_db::DbConfig::native().with_batch_size(2).open_in_memory()?;
+    /// let store = session_db::SqliteConfig::native().with_batch_size(2).open_in_memory()?;
     /// for _ in 0..5 {
     ///     store.create(&Record::new(vec![], SystemTime::now() - Duration::from_secs(1)))?;
     /// }
@@ -453,7 +458,7 @@ fn is_duplicate(e: &rusqlite::Error) -> bool {
                 rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY | rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE))
 }
 
-impl SessionStore for DbStore {
+impl SessionStore for SqliteStore {
     fn load_record(&self, key: &str) -> Result<Option<Record>> {
         let Some(k) = KeyParam::new(self.inner.mode, key) else {
             return Ok(None);
@@ -564,7 +569,7 @@ impl SessionStore for DbStore {
     }
 }
 
-impl ClearExpired for DbStore {
+impl ClearExpired for SqliteStore {
     fn clear_expired(&self) -> Result<u64> {
         self.clear_expired_with(|_| {})
     }
@@ -588,7 +593,10 @@ mod tests {
             .enumerate()
         {
             let path = dir.path().join(format!("{i}.sqlite3"));
-            let store = DbConfig::native().with_mmap_size(size).open(&path).unwrap();
+            let store = SqliteConfig::native()
+                .with_mmap_size(size)
+                .open(&path)
+                .unwrap();
             let expected = i64::try_from(size).unwrap();
             assert_eq!(mmap_of(&store.inner.writer.lock()), expected);
             for reader in &store.inner.readers {

@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::http::Request;
 use axum::routing::post;
 use session_core::{MemoryStore, Record, SessionManager, SessionStore};
-use session_db::DbStore;
+use session_db::SqliteStore;
 use session_tower::{Session, SessionLayer};
 use tower::ServiceExt;
 
@@ -68,7 +68,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("spawn_blocking round trip (no-op):        {hop:7.1} µs");
 
     let dir = tempfile::tempdir()?;
-    let db = DbStore::open(dir.path().join("hop.sqlite3"))?;
+    let db = SqliteStore::open(dir.path().join("hop.sqlite3"))?;
     let expires = SystemTime::now() + Duration::from_secs(3600);
     let key = db.create(&Record::new(b"{\"n\":1}".to_vec(), expires))?;
     let start = Instant::now();

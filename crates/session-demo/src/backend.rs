@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use session_cache::{CacheStore, RedisStore};
+use session_cache::{MokaStore, RedisStore};
 use session_cookie::{CookieFormat, CookieStore};
 use session_core::{ClearExpired, DjangoJson, Json, MessagePack, SessionManager};
-use session_db::{DbStore, PgStore};
+use session_db::{PostgresStore, SqliteStore};
 use session_file::{FileConfig, FileStore};
 use session_signing::DjangoCodec;
 
@@ -16,15 +16,15 @@ use crate::{BackendKind, DemoError, Options, SerializerKind};
 #[non_exhaustive]
 pub enum Store {
     /// `--backend db`.
-    Db(DbStore),
+    Db(SqliteStore),
     /// `--backend cache`.
-    Cache(Arc<CacheStore>),
+    Cache(Arc<MokaStore>),
     /// `--backend file`.
     File(Arc<FileStore>),
     /// `--backend cookie`.
     Cookie(Arc<CookieStore>),
     /// `--backend postgres`.
-    Postgres(PgStore),
+    Postgres(PostgresStore),
     /// `--backend redis`.
     Redis(Arc<RedisStore>),
 }
@@ -71,8 +71,8 @@ impl Backend {
         let (manager, store, what) = match options.backend {
             BackendKind::Db => {
                 let opened = match django {
-                    Some(_) => DbStore::open_django(&options.db),
-                    None => DbStore::open(&options.db),
+                    Some(_) => SqliteStore::open_django(&options.db),
+                    None => SqliteStore::open(&options.db),
                 };
                 let store = opened.map_err(|source| DemoError::Open {
                     what: format!("database `{}` (--db)", options.db.display()),
@@ -86,7 +86,7 @@ impl Backend {
                 (manager, Store::Db(store), what)
             }
             BackendKind::Cache => {
-                let store = Arc::new(CacheStore::new());
+                let store = Arc::new(MokaStore::new());
                 let manager = server_side(SessionManager::new(store.clone()), options)?;
                 (
                     manager,
@@ -97,11 +97,11 @@ impl Backend {
             BackendKind::File => {
                 let mut config = FileConfig::default();
                 if options.django_secret.is_some() {
-                    config = config.django(session_core::SessionConfig::default().cookie_age);
+                    config = config.with_django(session_core::SessionConfig::default().cookie_age);
                 }
                 // Made if missing (mode 0700), and proven writable now: a directory the
                 // sessions cannot be written to fails here, not at the first login.
-                let config = config.create_dir(true);
+                let config = config.with_create_dir(true);
                 let open_failed = |how: &str, source: session_core::BoxError| DemoError::Open {
                     what: format!("session directory `{}`{how}", options.dir.display()),
                     source,
@@ -121,8 +121,8 @@ impl Backend {
                 let url = options.db_url.as_deref().unwrap_or_default();
                 probe_postgres(url)?;
                 let opened = match django {
-                    Some(_) => PgStore::connect_django(url),
-                    None => PgStore::connect(url),
+                    Some(_) => PostgresStore::connect_django(url),
+                    None => PostgresStore::connect(url),
                 };
                 let store = opened.map_err(|source| DemoError::Open {
                     what: "the PostgreSQL database of --db-url".to_owned(),

@@ -43,7 +43,8 @@ fn raw_write(dir: &Path, target: &Path, data: &[u8], fsync: bool) {
 
 fn ratios(fsync: bool, n: usize) {
     let dir = tempfile::tempdir().unwrap();
-    let store = FileStore::with_config(dir.path(), FileConfig::default().fsync(fsync)).unwrap();
+    let store =
+        FileStore::with_config(dir.path(), FileConfig::default().with_fsync(fsync)).unwrap();
     let rec = record();
     let keys: Vec<String> = (0..100).map(|_| store.create(&rec).unwrap()).collect();
     let raw_dir = tempfile::tempdir().unwrap();
@@ -87,7 +88,9 @@ fn directory(sharded: bool, sessions: usize) {
     let dir = tempfile::tempdir().unwrap();
     let store = FileStore::with_config(
         dir.path(),
-        FileConfig::default().fsync(false).sharded(sharded),
+        FileConfig::default()
+            .with_fsync(false)
+            .with_sharded(sharded),
     )
     .unwrap();
     let rec = record();

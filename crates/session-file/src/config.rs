@@ -31,7 +31,7 @@ pub enum Format {
 /// ```
 /// use std::time::Duration;
 /// use session_file::FileConfig;
-/// let config = FileConfig::default().fsync(false).sharded(true).stale_temp_age(Duration::from_secs(60));
+/// let config = FileConfig::default().with_fsync(false).with_sharded(true).with_stale_temp_age(Duration::from_secs(60));
 /// assert!(!config.fsync && config.sharded);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,47 +72,71 @@ impl FileConfig {
     /// Sets [`fsync`](Self::fsync).
     ///
     /// ```
-    /// assert!(!session_file::FileConfig::default().fsync(false).fsync);
+    /// assert!(!session_file::FileConfig::default().with_fsync(false).fsync);
     /// ```
     #[must_use]
-    pub fn fsync(mut self, on: bool) -> Self {
+    pub fn with_fsync(mut self, on: bool) -> Self {
         self.fsync = on;
         self
+    }
+
+    /// The name of [`with_fsync`](Self::with_fsync) before the builders were named alike.
+    #[deprecated(note = "renamed to `with_fsync`")]
+    pub fn fsync(self, on: bool) -> Self {
+        self.with_fsync(on)
     }
 
     /// Sets [`sharded`](Self::sharded).
     ///
     /// ```
-    /// assert!(session_file::FileConfig::default().sharded(true).sharded);
+    /// assert!(session_file::FileConfig::default().with_sharded(true).sharded);
     /// ```
     #[must_use]
-    pub fn sharded(mut self, on: bool) -> Self {
+    pub fn with_sharded(mut self, on: bool) -> Self {
         self.sharded = on;
         self
+    }
+
+    /// The name of [`with_sharded`](Self::with_sharded) before the builders were named alike.
+    #[deprecated(note = "renamed to `with_sharded`")]
+    pub fn sharded(self, on: bool) -> Self {
+        self.with_sharded(on)
     }
 
     /// Sets [`stale_temp_age`](Self::stale_temp_age).
     ///
     /// ```
     /// # use std::time::Duration;
-    /// let c = session_file::FileConfig::default().stale_temp_age(Duration::ZERO);
+    /// let c = session_file::FileConfig::default().with_stale_temp_age(Duration::ZERO);
     /// assert_eq!(c.stale_temp_age, Duration::ZERO);
     /// ```
     #[must_use]
-    pub fn stale_temp_age(mut self, age: Duration) -> Self {
+    pub fn with_stale_temp_age(mut self, age: Duration) -> Self {
         self.stale_temp_age = age;
         self
+    }
+
+    /// The name of [`with_stale_temp_age`](Self::with_stale_temp_age) before the builders were named alike.
+    #[deprecated(note = "renamed to `with_stale_temp_age`")]
+    pub fn stale_temp_age(self, age: Duration) -> Self {
+        self.with_stale_temp_age(age)
     }
 
     /// Sets [`create_dir`](Self::create_dir).
     ///
     /// ```
-    /// assert!(session_file::FileConfig::default().create_dir(true).create_dir);
+    /// assert!(session_file::FileConfig::default().with_create_dir(true).create_dir);
     /// ```
     #[must_use]
-    pub fn create_dir(mut self, on: bool) -> Self {
+    pub fn with_create_dir(mut self, on: bool) -> Self {
         self.create_dir = on;
         self
+    }
+
+    /// The name of [`with_create_dir`](Self::with_create_dir) before the builders were named alike.
+    #[deprecated(note = "renamed to `with_create_dir`")]
+    pub fn create_dir(self, on: bool) -> Self {
+        self.with_create_dir(on)
     }
 
     /// Django mode: Django's file naming (`sessionid<key>`) and contents, expiry from the
@@ -121,11 +145,11 @@ impl FileConfig {
     /// ```
     /// # use std::time::Duration;
     /// use session_file::{FileConfig, Format};
-    /// let c = FileConfig::default().django(Duration::from_secs(1_209_600));
+    /// let c = FileConfig::default().with_django(Duration::from_secs(1_209_600));
     /// assert!(matches!(c.format, Format::Django { ref file_prefix, .. } if file_prefix == "sessionid"));
     /// ```
     #[must_use]
-    pub fn django(mut self, cookie_age: Duration) -> Self {
+    pub fn with_django(mut self, cookie_age: Duration) -> Self {
         self.format = Format::Django {
             cookie_age,
             file_prefix: "sessionid".to_owned(),
@@ -133,20 +157,36 @@ impl FileConfig {
         self
     }
 
+    /// The name of [`with_django`](Self::with_django) before the builders were named alike.
+    #[deprecated(note = "renamed to `with_django`")]
+    pub fn django(self, cookie_age: Duration) -> Self {
+        self.with_django(cookie_age)
+    }
+
     /// Django mode with a custom file name prefix (Django's `SESSION_COOKIE_NAME`).
     ///
     /// ```
     /// # use std::time::Duration;
     /// use session_file::{FileConfig, Format};
-    /// let c = FileConfig::default().django_with_prefix(Duration::from_secs(60), "sid");
+    /// let c = FileConfig::default().with_django_file_prefix(Duration::from_secs(60), "sid");
     /// assert!(matches!(c.format, Format::Django { ref file_prefix, .. } if file_prefix == "sid"));
     /// ```
     #[must_use]
-    pub fn django_with_prefix(mut self, cookie_age: Duration, prefix: impl Into<String>) -> Self {
+    pub fn with_django_file_prefix(
+        mut self,
+        cookie_age: Duration,
+        prefix: impl Into<String>,
+    ) -> Self {
         self.format = Format::Django {
             cookie_age,
             file_prefix: prefix.into(),
         };
         self
+    }
+
+    /// The name of [`with_django_file_prefix`](Self::with_django_file_prefix) before the builders were named alike.
+    #[deprecated(note = "renamed to `with_django_file_prefix`")]
+    pub fn django_with_prefix(self, cookie_age: Duration, prefix: impl Into<String>) -> Self {
+        self.with_django_file_prefix(cookie_age, prefix)
     }
 }

@@ -1,26 +1,9 @@
 //! Where the file store runs its blocking work for async callers: on tokio's blocking pool
-//! when called inside a tokio runtime, else on the calling thread.
-
-use session_core::{Error, Result};
+//! when called inside a tokio runtime, else on the calling thread. A clone of the store is
+//! a few pointers.
 
 use crate::FileStore;
 
-/// Runs `f` on a clone of the store (a few pointers), off the async executor when there
-/// is one.
-pub(crate) async fn run<S, T>(
-    store: S,
-    f: impl FnOnce(&S) -> Result<T> + Send + 'static,
-) -> Result<T>
-where
-    S: Send + 'static,
-    T: Send + 'static,
-{
-    if tokio::runtime::Handle::try_current().is_err() {
-        return f(&store);
-    }
-    tokio::task::spawn_blocking(move || f(&store))
-        .await
-        .map_err(|join| Error::backend("file", join))?
-}
+session_core::tokio_blocking_runner!(fn run, "file");
 
 session_core::impl_async_blocking!(FileStore, run, clear_expired);

@@ -98,7 +98,7 @@ impl FileStore {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn create_dir(dir: impl AsRef<Path>) -> Result<Self> {
-        Self::with_config(dir, FileConfig::default().create_dir(true))
+        Self::with_config(dir, FileConfig::default().with_create_dir(true))
     }
 
     /// A store in `dir` with `config`.
@@ -106,7 +106,7 @@ impl FileStore {
     /// ```
     /// use session_file::{FileConfig, FileStore};
     /// let dir = tempfile::tempdir()?;
-    /// let store = FileStore::with_config(dir.path(), FileConfig::default().fsync(false).sharded(true))?;
+    /// let store = FileStore::with_config(dir.path(), FileConfig::default().with_fsync(false).with_sharded(true))?;
     /// assert!(store.config().sharded);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

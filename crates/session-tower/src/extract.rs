@@ -1,61 +1,13 @@
 //! The axum extractor: one request's session, with the methods of core's `Session`.
 
-use axum_core::extract::FromRequestParts;
+use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::request::Parts;
 use session_core::Error;
 
+use crate::Session;
 use crate::handle::Handle;
-
-/// The request's session, as an axum extractor. Needs a [`SessionLayer`](crate::SessionLayer)
-/// around the route.
-///
-/// The methods are those of [`session_core::Session`], made `async` because the session
-/// is shared: any number of extractors in one request (two handler arguments, a
-/// middleware and a handler) see the same data. Each method locks the session for that one
-/// operation only, so no order of calls can deadlock.
-///
-/// Extracting loads the session from its store (one trip to the blocking thread pool for
-/// stores that touch disk or network; inline for memory-only stores). After that, reads and
-/// writes only touch memory; [`flush`](Self::flush), [`cycle_key`](Self::cycle_key) and
-/// [`save`](Self::save) go to the store again. Changes are saved by the layer when the
-/// response goes out. A handler that does not extract `Session` costs no store access.
-///
-/// ```
-/// use axum::{Router, routing::post};
-/// use session_core::{MemoryStore, SessionManager};
-/// use session_tower::{Session, SessionLayer};
-///
-/// use session_tower::SessionError;
-///
-/// async fn comment(session: Session) -> Result<&'static str, SessionError> {
-///     if session.get::<bool>("has_commented").await?.unwrap_or(false) {
-///         return Ok("You've already commented.");
-///     }
-///     session.insert("has_commented", true).await?;
-///     Ok("Thanks for your comment!")
-/// }
-///
-/// let app: Router = Router::new()
-///     .route("/comment", post(comment))
-///     .layer(SessionLayer::new(SessionManager::new(MemoryStore::new())));
-/// # let _ = app;
-/// ```
-///
-/// Handlers return [`SessionError`] to turn a `session_core::Error` into a response with `?`.
-#[derive(Clone)]
-pub struct Session {
-    pub(crate) handle: Handle,
-}
-
-impl std::fmt::Debug for Session {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session")
-            .field("drive", &self.handle.drive_mode())
-            .finish_non_exhaustive()
-    }
-}
 
 /// Why a [`Session`] could not be extracted. Answers `500 Internal Server Error` and logs
 /// the cause.
@@ -105,6 +57,42 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
     }
 }
 
+/// `Option<Session>`: `None` when no [`SessionLayer`](crate::SessionLayer) runs around the
+/// route (a handler shared by routes with and without sessions), instead of the `500` of a
+/// plain `Session` extractor. With the layer, the session is loaded as for `Session`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use axum::{Router, body::Body, http::Request, routing::get};
+/// use session_tower::Session;
+/// use tower::ServiceExt;
+///
+/// async fn maybe(session: Option<Session>) -> &'static str {
+///     if session.is_some() { "with a session" } else { "without" }
+/// }
+/// let app = Router::new().route("/", get(maybe)); // no SessionLayer
+/// let response = app.oneshot(Request::get("/").body(Body::empty()).unwrap()).await.unwrap();
+/// let body = axum::body::to_bytes(response.into_body(), 64).await.unwrap();
+/// assert_eq!(&body[..], b"without");
+/// # }
+/// ```
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Session {
+    type Rejection = SessionRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        if parts.extensions.get::<Handle>().is_none() {
+            return Ok(None);
+        }
+        <Session as FromRequestParts<S>>::from_request_parts(parts, state)
+            .await
+            .map(Some)
+    }
+}
+
 /// A [`session_core::Error`] as an axum response, so that handlers can use `?` on session
 /// calls: [`Error::Interrupted`] answers `400` with
 /// [`INTERRUPTED_MESSAGE`](crate::INTERRUPTED_MESSAGE), anything else `500` (logged at
@@ -132,7 +120,7 @@ impl From<Error> for SessionError {
 impl IntoResponse for SessionError {
     fn into_response(self) -> Response {
         match self.0 {
-            Error::Interrupted => crate::layer::interrupted(),
+            Error::Interrupted => crate::layer::interrupted::<axum_core::body::Body>(),
             error => {
                 tracing::error!(error = &error as &dyn std::error::Error, "session error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response()

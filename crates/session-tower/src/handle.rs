@@ -91,7 +91,10 @@ impl Handle {
                     (guard, done)
                 })
                 .await
-                .map_err(|join| Error::backend("spawn_blocking", join))?;
+                .map_err(|join| match join.try_into_panic() {
+                    Ok(payload) => Error::panicked("spawn_blocking", payload),
+                    Err(join) => Error::backend("spawn_blocking", join),
+                })?;
                 guard = back;
                 done?;
             }

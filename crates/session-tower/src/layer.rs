@@ -4,9 +4,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use axum_core::response::{IntoResponse, Response};
 use http::header::{CONTENT_TYPE, SET_COOKIE, VARY};
-use http::{HeaderMap, HeaderValue, Request, StatusCode};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use session_core::{CookieAction, Error, SessionManager, key_prefix};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -29,11 +28,14 @@ pub const INTERRUPTED_MESSAGE: &str = "The request's session was deleted before 
 ///
 /// - **Lazy**: the session is loaded when a handler first extracts it; a request that
 ///   never does costs no store access.
-/// - **Off the executor**: stores whose [`runs_inline`](session_core::SessionStore::runs_inline)
-///   is `false` (SQLite, files, PostgreSQL, Redis) run on tokio's blocking pool, with at most
-///   one thread hop per request phase: one to load on first extraction, one to save when
-///   the response goes out (plus one per explicit `flush`, `cycle_key` or `save`). Memory-only
-///   stores (signed cookies, moka, [`MemoryStore`](session_core::MemoryStore)) run inline.
+/// - **The store schedules its I/O**: the layer performs the session's store operations
+///   through the store's async face ([`AsyncSessionStore`](session_core::AsyncSessionStore)):
+///   memory-only stores (signed cookies, moka, [`MemoryStore`](session_core::MemoryStore))
+///   answer in place, stores that block (SQLite, files, the sync PostgreSQL and Redis
+///   clients) move each operation to tokio's blocking pool, async engines just await. Which
+///   operations happen is the session's decision (core's steps), never the layer's. A
+///   manager over a sync face alone ([`SessionManager::new_sync`]) runs on the blocking pool
+///   in one hop per request phase.
 /// - **Responses**: `Set-Cookie` exactly as Django writes it, `Vary: Cookie` added to (never
 ///   replacing) any existing `Vary`, nothing saved on 5xx, and `400 Bad Request` with
 ///   [`INTERRUPTED_MESSAGE`] when a concurrent request deleted the session (a logout is
@@ -78,10 +80,10 @@ impl SessionLayer {
         }
     }
 
-    /// Overrides where store I/O runs: `true` runs it on the async executor thread even for
-    /// a store that would go to the blocking pool, `false` sends even a memory-only store
-    /// there. By default the store decides
-    /// ([`runs_inline`](session_core::SessionStore::runs_inline)).
+    /// Overrides where store I/O runs, using the store's sync face: `true` runs it on the
+    /// async executor thread even for a store that would go to the blocking pool, `false`
+    /// sends even a memory-only store there, in one hop per request phase. By default the
+    /// store's async face decides.
     ///
     /// **When `inline(true)` pays off**: a hop to the blocking pool and back costs about
     /// 30 µs for a no-op and 45–50 µs per hop inside a request on a 2-core machine
@@ -166,14 +168,18 @@ pub struct SessionService<S> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionKeyPrefix(pub Option<String>);
 
-impl<S, ReqBody> Service<Request<ReqBody>> for SessionService<S>
+/// Generic over the response body, as tower layers are: any body that can be made from a
+/// `&'static str` (for the `400`/`500` the layer answers itself): axum's `Body`,
+/// `http_body_util::Full<Bytes>`, `String`, ...
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
 where
-    S: Service<Request<ReqBody>, Response = Response>,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
     S::Future: Send + 'static,
+    ResBody: From<&'static str> + Send + 'static,
 {
-    type Response = Response;
+    type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<ResBody>, S::Error>> + Send>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -194,13 +200,13 @@ where
 }
 
 /// The response phase: at most one hop, and only when the session must be saved.
-async fn finish(
+async fn finish<B: From<&'static str>>(
     manager: SessionManager,
     handle: Handle,
     had_cookie: bool,
     request_prefix: Option<String>,
-    mut response: Response,
-) -> Response {
+    mut response: Response<B>,
+) -> Response<B> {
     let status = response.status().as_u16();
     let result = handle
         .drive(|s| {
@@ -249,18 +255,23 @@ async fn finish(
 }
 
 /// The `400` for [`Error::Interrupted`].
-pub(crate) fn interrupted() -> Response {
-    let mut response = (StatusCode::BAD_REQUEST, INTERRUPTED_MESSAGE).into_response();
+pub(crate) fn interrupted<B: From<&'static str>>() -> Response<B> {
+    text_response(StatusCode::BAD_REQUEST, INTERRUPTED_MESSAGE)
+}
+
+fn server_error<B: From<&'static str>>(prefix: Option<String>) -> Response<B> {
+    let mut response = text_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+    response.extensions_mut().insert(SessionKeyPrefix(prefix));
+    response
+}
+
+fn text_response<B: From<&'static str>>(status: StatusCode, text: &'static str) -> Response<B> {
+    let mut response = Response::new(B::from(text));
+    *response.status_mut() = status;
     response.headers_mut().insert(
         CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
-    response
-}
-
-fn server_error(prefix: Option<String>) -> Response {
-    let mut response = (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
-    response.extensions_mut().insert(SessionKeyPrefix(prefix));
     response
 }
 

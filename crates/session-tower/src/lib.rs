@@ -9,6 +9,7 @@ mod layer;
 mod session;
 mod task;
 
-pub use extract::{Session, SessionError, SessionRejection};
+pub use extract::{SessionError, SessionRejection};
 pub use layer::{INTERRUPTED_MESSAGE, SessionKeyPrefix, SessionLayer, SessionService};
+pub use session::Session;
 pub use task::spawn_clear_expired;

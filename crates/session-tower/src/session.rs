@@ -1,4 +1,4 @@
-//! The methods of the [`Session`] extractor: core's `Session`, shared and `async`.
+//! The [`Session`] extractor and its methods: core's `Session`, shared and `async`.
 
 use std::time::{Duration, SystemTime};
 
@@ -7,8 +7,56 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use session_core::{Error, Expiry, Result, SessionData};
 
-use crate::Session;
 use crate::handle::{Drive, Handle};
+
+/// The request's session, as an axum extractor. Needs a [`SessionLayer`](crate::SessionLayer)
+/// around the route.
+///
+/// The methods are those of [`session_core::Session`], made `async` because the session
+/// is shared: any number of extractors in one request (two handler arguments, a
+/// middleware and a handler) see the same data. Each method locks the session for that one
+/// operation only, so no order of calls can deadlock.
+///
+/// Extracting loads the session from its store (one trip to the blocking thread pool for
+/// stores that touch disk or network; inline for memory-only stores). After that, reads and
+/// writes only touch memory; [`flush`](Self::flush), [`cycle_key`](Self::cycle_key) and
+/// [`save`](Self::save) go to the store again. Changes are saved by the layer when the
+/// response goes out. A handler that does not extract `Session` costs no store access.
+///
+/// ```
+/// use axum::{Router, routing::post};
+/// use session_core::{MemoryStore, SessionManager};
+/// use session_tower::{Session, SessionLayer};
+///
+/// use session_tower::SessionError;
+///
+/// async fn comment(session: Session) -> Result<&'static str, SessionError> {
+///     if session.get::<bool>("has_commented").await?.unwrap_or(false) {
+///         return Ok("You've already commented.");
+///     }
+///     session.insert("has_commented", true).await?;
+///     Ok("Thanks for your comment!")
+/// }
+///
+/// let app: Router = Router::new()
+///     .route("/comment", post(comment))
+///     .layer(SessionLayer::new(SessionManager::new(MemoryStore::new())));
+/// # let _ = app;
+/// ```
+///
+/// Handlers return [`SessionError`] to turn a `session_core::Error` into a response with `?`.
+#[derive(Clone)]
+pub struct Session {
+    pub(crate) handle: Handle,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("drive", &self.handle.drive_mode())
+            .finish_non_exhaustive()
+    }
+}
 
 fn to_value<T: Serialize>(value: T) -> Result<Value> {
     serde_json::to_value(value).map_err(|e| Error::Serialize(e.into()))

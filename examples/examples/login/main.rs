@@ -14,7 +14,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use session_core::{SessionConfig, SessionManager};
-use session_db::DbStore;
+use session_db::SqliteStore;
 use session_tower::{Session, SessionError, SessionLayer, spawn_clear_expired};
 // ANCHOR_END: imports
 
@@ -133,7 +133,7 @@ pub fn app(manager: SessionManager) -> Router {
 #[tokio::main]
 pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Sessions live in a SQLite file, created on first run.
-    let store = DbStore::open("login.sqlite3")?;
+    let store = SqliteStore::open("login.sqlite3")?;
     // Django's defaults (two weeks, HttpOnly, SameSite=Lax). Behind HTTPS, also
     // `.with_cookie_secure(true)`.
     let config = SessionConfig::default();

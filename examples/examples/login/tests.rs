@@ -50,7 +50,7 @@ impl Browser {
 #[tokio::test]
 async fn login_logout_and_the_protected_page() {
     let dir = tempfile::tempdir().unwrap();
-    let store = DbStore::open(dir.path().join("s.sqlite3")).unwrap();
+    let store = SqliteStore::open(dir.path().join("s.sqlite3")).unwrap();
     let mut browser = Browser::new(app(SessionManager::new(store)));
 
     let (status, body) = browser.send("GET", "/", "").await;

@@ -3,7 +3,7 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use session_db::DbStore;
+use session_db::SqliteStore;
 use tower::ServiceExt;
 
 #[allow(dead_code)]
@@ -56,7 +56,7 @@ impl Browser {
 #[tokio::test]
 async fn quickstart_counts_visits() {
     let dir = tempfile::tempdir().unwrap();
-    let store = DbStore::open(dir.path().join("s.sqlite3")).unwrap();
+    let store = SqliteStore::open(dir.path().join("s.sqlite3")).unwrap();
     let mut browser = Browser::new(quickstart::app(store));
     assert_eq!(
         browser.send("GET", "/", "").await.1,

@@ -1,4 +1,4 @@
-//! The child of the SQLite crash test (`tests/it/crash.rs`): saves sessions to a `DbStore`
+//! The child of the SQLite crash test (`tests/it/crash.rs`): saves sessions to a `SqliteStore`
 //! file in a loop, printing `ack <slot> <value>` after each save returns, until killed.
 //!
 //! Usage: `sqlite-crash-child DB FIRST_VALUE KEY...`. Value `v` goes to slot `v % keys`.
@@ -8,7 +8,7 @@ use std::io::Write;
 use std::time::{Duration, SystemTime};
 
 use session_core::{ClearExpired, Json, Record, Serializer, SessionData, SessionStore};
-use session_db::DbStore;
+use session_db::SqliteStore;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -19,7 +19,7 @@ fn main() {
         .expect("first value");
     let keys: Vec<String> = args.collect();
     assert!(!keys.is_empty(), "keys");
-    let store = DbStore::open(&db).expect("open the database");
+    let store = SqliteStore::open(&db).expect("open the database");
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let far = SystemTime::now() + Duration::from_secs(3600);

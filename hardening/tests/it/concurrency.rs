@@ -13,9 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
-use session_cache::{CacheStore, CachedStore, RedisConfig, RedisStore};
+use session_cache::{CachedStore, MokaStore, RedisConfig, RedisStore};
 use session_core::{Error, Json, MemoryStore, Record, Serializer, SessionManager, SessionStore};
-use session_db::{DbStore, PgConfig};
+use session_db::{PostgresConfig, SqliteStore};
 use session_file::{FileConfig, FileStore};
 use session_hardening::{Rng, server_url};
 
@@ -257,28 +257,32 @@ fn db_store_file() {
     let dir = tempfile::tempdir().unwrap();
     run_all(
         "db file",
-        Arc::new(DbStore::open(dir.path().join("s.sqlite3")).unwrap()),
+        Arc::new(SqliteStore::open(dir.path().join("s.sqlite3")).unwrap()),
         200,
     );
 }
 
 #[test]
 fn db_store_in_memory() {
-    run_all("db :memory:", Arc::new(DbStore::in_memory().unwrap()), 300);
+    run_all(
+        "db :memory:",
+        Arc::new(SqliteStore::in_memory().unwrap()),
+        300,
+    );
 }
 
 #[test]
 fn cache_store() {
-    run_all("cache", Arc::new(CacheStore::new()), 400);
+    run_all("cache", Arc::new(MokaStore::new()), 400);
 }
 
 #[test]
 fn cached_store_over_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let db = DbStore::open(dir.path().join("s.sqlite3")).unwrap();
+    let db = SqliteStore::open(dir.path().join("s.sqlite3")).unwrap();
     run_all(
         "cached_db",
-        Arc::new(CachedStore::new(CacheStore::new(), db)),
+        Arc::new(CachedStore::new(MokaStore::new(), db)),
         200,
     );
 }
@@ -286,14 +290,15 @@ fn cached_store_over_sqlite() {
 #[test]
 fn file_store() {
     let dir = tempfile::tempdir().unwrap();
-    let store = FileStore::with_config(dir.path(), FileConfig::default().fsync(false)).unwrap();
+    let store =
+        FileStore::with_config(dir.path(), FileConfig::default().with_fsync(false)).unwrap();
     run_all("file", Arc::new(store), 200);
 }
 
 #[test]
 fn file_store_sharded() {
     let dir = tempfile::tempdir().unwrap();
-    let config = FileConfig::default().fsync(false).sharded(true);
+    let config = FileConfig::default().with_fsync(false).with_sharded(true);
     run_all(
         "file sharded",
         Arc::new(FileStore::with_config(dir.path(), config).unwrap()),
@@ -307,7 +312,8 @@ fn redis_store() {
     let Some(url) = server_url("SESSION_TEST_REDIS_URL") else {
         return;
     };
-    let store = RedisStore::with_config(RedisConfig::new(url).key_prefix("hardening:")).unwrap();
+    let store =
+        RedisStore::with_config(RedisConfig::new(url).with_key_prefix("hardening:")).unwrap();
     run_all("redis", Arc::new(store), 150);
 }
 
@@ -318,9 +324,9 @@ fn cached_store_over_redis_and_sqlite() {
         return;
     };
     let redis =
-        RedisStore::with_config(RedisConfig::new(url).key_prefix("hardening-cache:")).unwrap();
+        RedisStore::with_config(RedisConfig::new(url).with_key_prefix("hardening-cache:")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let db = DbStore::open(dir.path().join("s.sqlite3")).unwrap();
+    let db = SqliteStore::open(dir.path().join("s.sqlite3")).unwrap();
     run_all(
         "cached_db over redis",
         Arc::new(CachedStore::new(redis, db)),
@@ -334,7 +340,7 @@ fn postgres_store() {
     let Some(url) = server_url("SESSION_TEST_POSTGRES_URL") else {
         return;
     };
-    let store = PgConfig::native()
+    let store = PostgresConfig::native()
         .with_table("hardening_sessions")
         .unwrap()
         .connect(&url)

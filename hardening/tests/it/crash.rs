@@ -1,4 +1,4 @@
-//! SQLite crash safety: a child saving sessions to a `DbStore` file is SIGKILLed at random
+//! SQLite crash safety: a child saving sessions to a `SqliteStore` file is SIGKILLed at random
 //! points, 200 times. After every kill each session holds its last acknowledged value (or
 //! the one the child was writing when it died), and `PRAGMA integrity_check` is ok.
 //!
@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
 use session_core::{Json, Record, Serializer, SessionData, SessionStore};
-use session_db::DbStore;
+use session_db::SqliteStore;
 use session_hardening::Rng;
 
 const CHILD: &str = env!("CARGO_BIN_EXE_sqlite-crash-child");
@@ -24,7 +24,7 @@ fn integrity_ok(db: &std::path::Path) {
     assert_eq!(verdict, "ok");
 }
 
-fn load_v(store: &DbStore, key: &str) -> u64 {
+fn load_v(store: &SqliteStore, key: &str) -> u64 {
     let bytes = store
         .load(key)
         .unwrap()
@@ -38,7 +38,7 @@ fn sqlite_survives_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("crash.sqlite3");
     let keys: Vec<String> = {
-        let store = DbStore::open(&db).unwrap();
+        let store = SqliteStore::open(&db).unwrap();
         let far = SystemTime::now() + Duration::from_secs(3600);
         (0..SLOTS)
             .map(|slot| {
@@ -112,7 +112,7 @@ fn sqlite_survives_sigkill() {
         // The value the child may have been writing when it died.
         let in_flight = last.map_or(next, |v| v + 1);
 
-        let store = DbStore::open(&db).unwrap();
+        let store = SqliteStore::open(&db).unwrap();
         for (slot, key) in keys.iter().enumerate() {
             let v = load_v(&store, key);
             let allowed = if (in_flight % SLOTS as u64) as usize == slot {

@@ -9,10 +9,10 @@ use axum::extract::Path;
 use axum::routing::get;
 use http::{HeaderValue, Request, StatusCode, header};
 use serde_json::Value;
-use session_cache::{CacheStore, CachedStore};
+use session_cache::{CachedStore, MokaStore};
 use session_cookie::{CookieFormat, CookieStore};
 use session_core::{Json, MemoryStore, SessionManager};
-use session_db::DbStore;
+use session_db::SqliteStore;
 use session_file::{FileConfig, FileStore};
 use session_signing::{DJANGO_COOKIE_SALT, DjangoCodec, Signer};
 use session_tower::{Session, SessionLayer};
@@ -218,31 +218,27 @@ async fn memory_store() {
 #[tokio::test]
 async fn db_store() {
     let dir = tempfile::tempdir().unwrap();
-    let store = DbStore::open(dir.path().join("s.sqlite3")).unwrap();
+    let store = SqliteStore::open(dir.path().join("s.sqlite3")).unwrap();
     matrix("db", site(SessionManager::new(store)), vec![]).await;
 }
 
 #[tokio::test]
 async fn cache_and_cached_db() {
-    matrix(
-        "cache",
-        site(SessionManager::new(CacheStore::new())),
-        vec![],
-    )
-    .await;
-    let cached = CachedStore::new(CacheStore::new(), DbStore::in_memory().unwrap());
+    matrix("cache", site(SessionManager::new(MokaStore::new())), vec![]).await;
+    let cached = CachedStore::new(MokaStore::new(), SqliteStore::in_memory().unwrap());
     matrix("cached_db", site(SessionManager::new(cached)), vec![]).await;
 }
 
 #[tokio::test]
 async fn file_store_native_and_django() {
     let dir = tempfile::tempdir().unwrap();
-    let store = FileStore::with_config(dir.path(), FileConfig::default().fsync(false)).unwrap();
+    let store =
+        FileStore::with_config(dir.path(), FileConfig::default().with_fsync(false)).unwrap();
     matrix("file", site(SessionManager::new(store)), vec![]).await;
     let dir = tempfile::tempdir().unwrap();
     let config = FileConfig::default()
-        .fsync(false)
-        .django(Duration::from_secs(1_209_600));
+        .with_fsync(false)
+        .with_django(Duration::from_secs(1_209_600));
     let store = FileStore::with_config(dir.path(), config).unwrap();
     let manager =
         SessionManager::new(store).with_serializer(DjangoCodec::new("django secret").unwrap());
@@ -255,7 +251,7 @@ async fn redis_store_when_configured() {
     let Some(url) = session_hardening::server_url("SESSION_TEST_REDIS_URL") else {
         return;
     };
-    let config = session_cache::RedisConfig::new(url).key_prefix("hardening-hostile:");
+    let config = session_cache::RedisConfig::new(url).with_key_prefix("hardening-hostile:");
     let store = session_cache::RedisStore::with_config(config).unwrap();
     matrix("redis", site(SessionManager::new(store)), vec![]).await;
 }
@@ -270,7 +266,7 @@ fn postgres_store_when_configured() {
         return;
     };
     let store = std::sync::Arc::new(
-        session_db::PgConfig::native()
+        session_db::PostgresConfig::native()
             .with_table("hardening_hostile")
             .unwrap()
             .connect(&url)
@@ -380,7 +376,7 @@ async fn retired_secret_after_rotation() {
 
     // Same for server-side data under Django's codec: rows signed with a retired secret
     // load as an empty session.
-    let store = DbStore::in_memory().unwrap();
+    let store = SqliteStore::in_memory().unwrap();
     let before = site(
         SessionManager::new(store.clone())
             .with_serializer(DjangoCodec::new("retired secret").unwrap()),

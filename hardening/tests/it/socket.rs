@@ -210,3 +210,99 @@ fn demo_cookie_over_a_socket() {
 fn demo_django_cookie_over_a_socket() {
     matrix(&["--backend", "cookie", "--django-secret", "cookie secret"]);
 }
+
+/// `_session_expiry` values a Django site sharing the secret or the table can store, from
+/// absurdly far to long past: every request answers (no dropped connection, no 5xx), a far
+/// expiry keeps the session, a past one starts a fresh session.
+fn extreme_expiries(args: &[&str], store: impl Fn(&serde_json::Value) -> String) {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let demo = Demo::start(&args);
+    let far = [
+        serde_json::json!(i64::MAX),
+        serde_json::json!(9.2e18),
+        serde_json::json!(1e300),
+        serde_json::json!("9999-12-31T23:59:59.999999+00:00"),
+        serde_json::json!("2555-01-01T00:00:00+00:00"),
+    ];
+    let past = [
+        serde_json::json!(-1),
+        serde_json::json!(-9.2e18),
+        serde_json::json!(-1e300),
+        serde_json::json!("0001-01-01T00:00:00+00:00"),
+    ];
+    for (value, live) in far
+        .iter()
+        .map(|v| (v, true))
+        .chain(past.iter().map(|v| (v, false)))
+    {
+        let cookie = format!("sessionid={}", store(value));
+        let what = format!("{args:?}: _session_expiry = {value}");
+        let page = send(demo.addr, "GET", "/session", &[cookie.as_bytes()], "");
+        assert_eq!(page.status, 200, "{what}");
+        let data: Value = serde_json::from_slice(&page.body).unwrap();
+        assert_eq!(data.get("member_id").is_some(), live, "{what}: {data}");
+        // A write: the response computes the cookie's Max-Age from the expiry.
+        let comment = send(
+            demo.addr,
+            "POST",
+            "/comment",
+            &[cookie.as_bytes()],
+            "comment=hi",
+        );
+        assert_eq!(comment.status, 200, "{what}");
+        assert!(session_value(&comment.set_cookies).is_some(), "{what}");
+    }
+    let log = demo.stderr.lock().unwrap().clone();
+    assert!(!log.contains("panicked"), "{args:?}: {log}");
+}
+
+fn session_with_expiry(value: &serde_json::Value) -> session_core::SessionData {
+    let mut data = session_core::SessionData::new();
+    data.insert(session_core::reserved::SESSION_EXPIRY.into(), value.clone());
+    data.insert("member_id".into(), serde_json::json!(1));
+    data
+}
+
+fn a_day_from_now() -> std::time::SystemTime {
+    std::time::SystemTime::now() + Duration::from_secs(86_400)
+}
+
+#[test]
+fn extreme_expiries_in_django_cookies_over_a_socket() {
+    use session_core::{DjangoJson, Record, Serializer, SessionStore};
+    const SECRET: &str = "django cookie secret";
+    let cookies = session_cookie::CookieStore::new(SECRET).unwrap();
+    extreme_expiries(
+        &["--backend", "cookie", "--django-secret", SECRET],
+        |value| {
+            let bytes = DjangoJson.to_bytes(&session_with_expiry(value)).unwrap();
+            cookies
+                .create(&Record::new(bytes, a_day_from_now()))
+                .unwrap()
+        },
+    );
+}
+
+#[test]
+fn extreme_expiries_in_django_rows_over_a_socket() {
+    use session_core::{Record, Serializer, SessionStore};
+    const SECRET: &str = "django table secret";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("django.sqlite3");
+    let rows = session_db::SqliteStore::open_django(&path).unwrap();
+    let codec = session_db::DjangoCodec::new(SECRET).unwrap();
+    extreme_expiries(
+        &[
+            "--backend",
+            "db",
+            "--db",
+            path.to_str().unwrap(),
+            "--django-secret",
+            SECRET,
+        ],
+        |value| {
+            let bytes = codec.to_bytes(&session_with_expiry(value)).unwrap();
+            rows.create(&Record::new(bytes, a_day_from_now())).unwrap()
+        },
+    );
+}

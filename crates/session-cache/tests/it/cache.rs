@@ -1,25 +1,25 @@
-//! `CacheStore`: conformance plus what is particular to an in-process cache.
+//! `MokaStore`: conformance plus what is particular to an in-process cache.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, SystemTime};
 
-use session_cache::{CacheConfig, CacheStore, KeyedCache};
+use session_cache::{CacheConfig, KeyedCache, MokaStore};
 use session_core::{ClearExpired, Error, Record, SessionStore, key};
 
 use crate::doubles::live;
 
-session_core::conformance_tests!(entries, CacheStore::new(), clear_expired);
-session_core::async_conformance_tests!(async_entries, CacheStore::new(), clear_expired);
+session_core::conformance_tests!(entries, MokaStore::new(), clear_expired);
+session_core::async_conformance_tests!(async_entries, MokaStore::new(), clear_expired);
 session_core::conformance_tests!(
     bytes,
-    CacheStore::with_config(CacheConfig::new().max_bytes(256 << 20)),
+    MokaStore::with_config(CacheConfig::new().with_max_bytes(256 << 20)),
     clear_expired
 );
 
 #[test]
 fn overlong_key_loads_empty() {
-    let store = CacheStore::new();
+    let store = MokaStore::new();
     let key = "a".repeat(1240);
     assert_eq!(store.load(&key).unwrap(), None);
     assert!(!store.exists(&key).unwrap());
@@ -36,7 +36,7 @@ fn overlong_key_loads_empty() {
 
 #[test]
 fn create_then_save_is_in_the_cache() {
-    let store = CacheStore::new();
+    let store = MokaStore::new();
     let key = store.create(&live(b"one")).unwrap();
     store.save(&key, &live(b"two")).unwrap();
     assert_eq!(
@@ -53,7 +53,7 @@ fn create_then_save_is_in_the_cache() {
 fn racing_creates_are_distinct() {
     const THREADS: usize = 4;
     const EACH: usize = 2_000;
-    let store = Arc::new(CacheStore::new());
+    let store = Arc::new(MokaStore::new());
     let start = Arc::new(Barrier::new(THREADS));
     let handles: Vec<_> = (0..THREADS)
         .map(|t| {
@@ -84,7 +84,7 @@ fn racing_creates_are_distinct() {
 fn save_racing_delete_never_resurrects() {
     // Two threads keep saving a session while a third deletes it: whatever the
     // interleaving, once the delete has returned no save may bring the session back.
-    let store = Arc::new(CacheStore::new());
+    let store = Arc::new(MokaStore::new());
     for _ in 0..200 {
         let key = store.create(&live(b"v0")).unwrap();
         let start = Arc::new(Barrier::new(3));
@@ -117,7 +117,7 @@ fn save_racing_delete_never_resurrects() {
 
 #[test]
 fn capacity_bound_evicts() {
-    let store = CacheStore::with_config(CacheConfig::new().max_entries(100));
+    let store = MokaStore::with_config(CacheConfig::new().with_max_entries(100));
     let keys: Vec<String> = (0..1_000)
         .map(|_| store.create(&live(b"{}")).unwrap())
         .collect();
@@ -132,7 +132,7 @@ fn capacity_bound_evicts() {
 
 #[test]
 fn byte_bound_evicts_and_refuses_what_cannot_fit() {
-    let store = CacheStore::with_config(CacheConfig::new().max_bytes(64 * 1024));
+    let store = MokaStore::with_config(CacheConfig::new().with_max_bytes(64 * 1024));
     let big = vec![b'x'; 4 * 1024];
     let keys: Vec<String> = (0..100)
         .map(|_| store.create(&live(&big)).unwrap())
@@ -159,7 +159,7 @@ fn byte_bound_evicts_and_refuses_what_cannot_fit() {
 
 #[test]
 fn clear_expired_counts_each_expiration_once() {
-    let store = CacheStore::new();
+    let store = MokaStore::new();
     let past = Record::new(vec![], SystemTime::now() - Duration::from_secs(1));
     for _ in 0..3 {
         store.create(&past).unwrap();
@@ -175,7 +175,7 @@ fn clear_expired_counts_each_expiration_once() {
 /// the sweep checks each expired entry again under the key's lock.
 #[test]
 fn clear_expired_racing_puts_keeps_the_live_ones() {
-    let store = Arc::new(CacheStore::new());
+    let store = Arc::new(MokaStore::new());
     for _ in 0..20 {
         let past = Record::new(b"old".to_vec(), SystemTime::now() - Duration::from_secs(1));
         let keys: Vec<String> = (0..500).map(|_| key::generate()).collect();
@@ -207,7 +207,7 @@ fn clear_expired_racing_puts_keeps_the_live_ones() {
 
 #[test]
 fn put_of_expired_record_removes() {
-    let store = CacheStore::new();
+    let store = MokaStore::new();
     let key = key::generate();
     store.put(&key, &live(b"a")).unwrap();
     assert!(store.exists(&key).unwrap());
@@ -222,8 +222,16 @@ fn put_of_expired_record_removes() {
 
 #[test]
 fn debug_shows_no_data() {
-    let store = CacheStore::new();
+    let store = MokaStore::new();
     store.create(&live(b"secret-token")).unwrap();
     let dbg = format!("{store:?}");
     assert!(!dbg.contains("secret-token"), "{dbg}");
+}
+
+/// The name of the previous release still works, as a deprecated alias.
+#[test]
+#[allow(deprecated)]
+fn old_name_is_a_deprecated_alias() {
+    let store: session_cache::CacheStore = session_cache::CacheStore::new();
+    let _: MokaStore = store;
 }

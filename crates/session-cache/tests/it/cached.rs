@@ -1,15 +1,15 @@
-//! `CachedStore` (Django's `cached_db`) over `CacheStore` and `MemoryStore`.
+//! `CachedStore` (Django's `cached_db`) over `MokaStore` and `MemoryStore`.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use session_cache::{CacheStore, CachedStore, KeyedCache};
+use session_cache::{CachedStore, KeyedCache, MokaStore};
 use session_core::{ClearExpired, Error, MemoryStore, Record, SessionManager, SessionStore};
 
 use crate::doubles::{CountingStore, FailingCache, GatedStore, capture_logs, live};
 
-fn cached() -> CachedStore<CacheStore, MemoryStore> {
-    CachedStore::new(CacheStore::new(), MemoryStore::new())
+fn cached() -> CachedStore<MokaStore, MemoryStore> {
+    CachedStore::new(MokaStore::new(), MemoryStore::new())
 }
 
 session_core::conformance_tests!(over_memory, cached(), clear_expired);
@@ -68,7 +68,7 @@ fn failing_cache_through_the_manager() {
 
 #[test]
 fn exists_answered_from_the_cache() {
-    let store = CachedStore::new(CacheStore::new(), CountingStore::default());
+    let store = CachedStore::new(MokaStore::new(), CountingStore::default());
     let key = store.create(&live(b"{}")).unwrap();
     let before = store.store().reads();
     assert!(store.exists(&key).unwrap());
@@ -78,7 +78,7 @@ fn exists_answered_from_the_cache() {
 
 #[test]
 fn miss_reads_the_store_and_fills_the_cache() {
-    let store = CachedStore::new(CacheStore::new(), CountingStore::default());
+    let store = CachedStore::new(MokaStore::new(), CountingStore::default());
     let key = store.store().create(&live(b"{}")).unwrap(); // behind the cache's back
     assert!(!store.cache().contains(&key).unwrap());
     assert_eq!(store.load(&key).unwrap().as_deref(), Some(&b"{}"[..]));
@@ -90,14 +90,14 @@ fn miss_reads_the_store_and_fills_the_cache() {
 
 #[test]
 fn exists_falls_back_to_the_store_on_a_miss() {
-    let store = CachedStore::new(CacheStore::new(), CountingStore::default());
+    let store = CachedStore::new(MokaStore::new(), CountingStore::default());
     let key = store.store().create(&live(b"{}")).unwrap();
     assert!(store.exists(&key).unwrap());
 }
 
 #[test]
 fn overlong_key_loads_empty() {
-    let store = CachedStore::new(CacheStore::new(), CountingStore::default());
+    let store = CachedStore::new(MokaStore::new(), CountingStore::default());
     let key = "a".repeat(1240);
     assert_eq!(store.load(&key).unwrap(), None);
     assert!(!store.exists(&key).unwrap());
@@ -165,7 +165,7 @@ fn clear_expired_is_the_stores() {
 fn runs_inline_only_when_both_do() {
     assert!(cached().runs_inline());
     assert!(!CachedStore::new(FailingCache::default(), MemoryStore::new()).runs_inline());
-    assert!(!CachedStore::new(CacheStore::new(), CountingStore::default()).runs_inline());
+    assert!(!CachedStore::new(MokaStore::new(), CountingStore::default()).runs_inline());
 }
 
 #[test]
@@ -192,7 +192,7 @@ fn racing_creates_are_distinct() {
 
 #[test]
 fn shared_cache_through_arc() {
-    let cache = Arc::new(CacheStore::new());
+    let cache = Arc::new(MokaStore::new());
     let store = CachedStore::new(Arc::clone(&cache), MemoryStore::new());
     let key = store.create(&live(b"x")).unwrap();
     assert!(cache.contains(&key).unwrap());
@@ -243,7 +243,7 @@ fn no_write_or_fill_brings_back_a_deleted_session() {
 fn a_fill_cannot_undo_a_delete() {
     // A load misses the cache and reads the store; a logout deletes the session; only
     // then would the load fill the cache. The fill must not put the session back.
-    let store = Arc::new(CachedStore::new(CacheStore::new(), GatedStore::default()));
+    let store = Arc::new(CachedStore::new(MokaStore::new(), GatedStore::default()));
     let key = store.store().inner.create(&live(b"v0")).unwrap(); // not in the cache
     store
         .store()
@@ -305,8 +305,7 @@ fn failed_cache_writes_after_store_writes_are_errors() {
 /// A fill TTL too long to add to the clock saturates at the expiry ceiling.
 #[test]
 fn a_huge_fill_ttl_saturates() {
-    let store =
-        CachedStore::new(CacheStore::new(), MemoryStore::new()).with_fill_ttl(Duration::MAX);
+    let store = CachedStore::new(MokaStore::new(), MemoryStore::new()).with_fill_ttl(Duration::MAX);
     let key = store.store().create(&live(b"{}")).unwrap();
     assert_eq!(store.load(&key).unwrap().as_deref(), Some(&b"{}"[..]));
     assert!(store.cache().contains(&key).unwrap());

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
-use session_cache::{CacheConfig, CacheStore, CachedStore};
+use session_cache::{CacheConfig, CachedStore, MokaStore};
 use session_core::MemoryStore;
 use session_core::conformance::{check_record_expiry, check_session_expiry_value};
 use session_core::{SessionManager, SessionStore};
@@ -86,19 +86,19 @@ pub fn expiry_round_trips(store: impl SessionStore + 'static) {
 
 #[test]
 fn moka_entries() {
-    expiry_round_trips(CacheStore::new());
+    expiry_round_trips(MokaStore::new());
 }
 
 #[test]
 fn moka_bytes() {
-    expiry_round_trips(CacheStore::with_config(
-        CacheConfig::new().max_bytes(64 << 20),
+    expiry_round_trips(MokaStore::with_config(
+        CacheConfig::new().with_max_bytes(64 << 20),
     ));
 }
 
 #[test]
 fn cached_over_memory() {
-    expiry_round_trips(CachedStore::new(CacheStore::new(), MemoryStore::new()));
+    expiry_round_trips(CachedStore::new(MokaStore::new(), MemoryStore::new()));
 }
 
 #[cfg(feature = "redis")]

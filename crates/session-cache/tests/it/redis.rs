@@ -33,7 +33,8 @@ impl TestRedis {
 
     fn with(url: &str, f: impl FnOnce(RedisConfig) -> RedisConfig) -> Self {
         let prefix = format!("session-engines-test:{}:", key::generate());
-        let store = RedisStore::with_config(f(RedisConfig::new(url).key_prefix(&prefix))).unwrap();
+        let store =
+            RedisStore::with_config(f(RedisConfig::new(url).with_key_prefix(&prefix))).unwrap();
         TestRedis {
             store,
             admin: redis::Client::open(url).unwrap(),
@@ -137,7 +138,7 @@ fn two_nodes_share_sessions_and_logout_interrupts() {
     let Some(url) = url() else { return };
     let a = TestRedis::new(&url);
     // A second store with its own connections and the same prefix: another web node.
-    let b = RedisStore::with_config(RedisConfig::new(&url).key_prefix(&a.prefix)).unwrap();
+    let b = RedisStore::with_config(RedisConfig::new(&url).with_key_prefix(&a.prefix)).unwrap();
     let key = a.create(&live(b"{\"member_id\":1}")).unwrap();
     assert_eq!(
         b.load(&key).unwrap().as_deref(),
@@ -165,7 +166,7 @@ fn cached_store_with_redis_in_front_of_two_nodes() {
     let a = CachedStore::new(TestRedis::new(&url), std::sync::Arc::clone(&db));
     let prefix = a.cache().prefix.clone();
     let b = CachedStore::new(
-        RedisStore::with_config(RedisConfig::new(&url).key_prefix(prefix)).unwrap(),
+        RedisStore::with_config(RedisConfig::new(&url).with_key_prefix(prefix)).unwrap(),
         std::sync::Arc::clone(&db),
     );
     let key = a.create(&live(b"1")).unwrap();
@@ -211,7 +212,7 @@ fn reconnects_after_the_server_drops_every_connection() {
         .query(&mut admin)
         .unwrap();
     let user_url = url::parse_user_url(&url, &user, &password);
-    let t = TestRedis::with(&user_url, |c| c.max_idle(8));
+    let t = TestRedis::with(&user_url, |c| c.with_max_idle(8));
 
     // Fill the pool with several connections.
     std::thread::scope(|s| {
@@ -281,7 +282,7 @@ mod url {
 fn unreachable_server_is_a_clear_error() {
     // Nothing listens on port 1 of the loopback interface: refused at once, no server needed.
     let store = RedisStore::with_config(
-        RedisConfig::new("redis://127.0.0.1:1/").connect_timeout(Duration::from_secs(1)),
+        RedisConfig::new("redis://127.0.0.1:1/").with_connect_timeout(Duration::from_secs(1)),
     )
     .unwrap();
     let key = key::generate();
@@ -314,7 +315,7 @@ fn unreachable_server_is_a_clear_error() {
 #[test]
 fn unreachable_redis_cache_never_fails_the_request() {
     let cache = RedisStore::with_config(
-        RedisConfig::new("redis://127.0.0.1:1/").connect_timeout(Duration::from_secs(1)),
+        RedisConfig::new("redis://127.0.0.1:1/").with_connect_timeout(Duration::from_secs(1)),
     )
     .unwrap();
     let store = CachedStore::new(cache, MemoryStore::new());

@@ -22,12 +22,12 @@ settings.configure(SECRET_KEY=req["secret"], SECRET_KEY_FALLBACKS=req["fallbacks
                    INSTALLED_APPS=["django.contrib.sessions"], USE_TZ=True)
 django.setup()
 from django.contrib.sessions.backends.signed_cookies import SessionStore as CookieStore
-from django.contrib.sessions.backends.db import SessionStore as DbStore
+from django.contrib.sessions.backends.db import SessionStore as SqliteStore
 out = {"cookie_loads": [], "db_decodes": [], "django_cookies": [], "django_db": []}
 for value in req["our_cookies"]:
     out["cookie_loads"].append(CookieStore(session_key=value).load())
 for text in req["our_db"]:
-    out["db_decodes"].append(DbStore().decode(text))
+    out["db_decodes"].append(SqliteStore().decode(text))
 for item in req["make"]:
     s = CookieStore()
     s.update(item["data"])
@@ -35,7 +35,7 @@ for item in req["make"]:
         s.set_expiry(item["expiry"])
     s.save()
     out["django_cookies"].append(s.session_key)
-    out["django_db"].append(DbStore().encode(s._session))
+    out["django_db"].append(SqliteStore().encode(s._session))
 json.dump(out, sys.stdout)
 "#;
 

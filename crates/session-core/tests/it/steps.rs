@@ -211,3 +211,57 @@ fn the_response_plan_is_pure_and_finish_performs_it() {
         ResponsePlan::Nothing { vary_cookie: true }
     );
 }
+
+/// Every store operation is a `tracing` span with the backend, the operation, the key's
+/// prefix (never the key), how it ended and how long it took.
+#[test]
+fn every_store_operation_is_a_span() {
+    use std::io::Write;
+    use std::sync::Mutex;
+    use tracing_subscriber::fmt::format::FmtSpan;
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("session::store=debug")
+        .with_span_events(FmtSpan::CLOSE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let (manager, store) = setup();
+    let key = store.create(&live(b"{}")).unwrap();
+    tracing::subscriber::with_default(subscriber, || {
+        let mut session = manager.session(Some(&key));
+        session.insert("a", 1).unwrap();
+        session.save().unwrap();
+    });
+    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("session.store"), "{logs}");
+    assert!(
+        logs.contains("backend=\"") || logs.contains("backend="),
+        "{logs}"
+    );
+    assert!(logs.contains("MemoryStore"), "{logs}");
+    assert!(
+        logs.contains("op=\"load\"") && logs.contains("outcome=\"hit\""),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("op=\"save\"") && logs.contains("outcome=\"ok\""),
+        "{logs}"
+    );
+    assert!(logs.contains("micros="), "{logs}");
+    assert!(!logs.contains(&key), "a whole key reached the logs: {logs}");
+}

@@ -3,17 +3,17 @@
 use std::time::{Duration, SystemTime};
 
 use session_core::Record;
-use session_db::{DbConfig, DbStore, Synchronous};
+use session_db::{SqliteConfig, SqliteStore, Synchronous};
 use tempfile::TempDir;
 
 /// A store on a file in a temporary directory that lives as long as the store.
 pub struct TempDb {
-    pub store: DbStore,
+    pub store: SqliteStore,
     pub dir: TempDir,
 }
 
 impl TempDb {
-    pub fn new(config: DbConfig) -> Self {
+    pub fn new(config: SqliteConfig) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = config
             .with_synchronous(Synchronous::Off)

@@ -1,5 +1,5 @@
 //! Interop with a real Django, switched on by `SESSION_TEST_DJANGO_PYTHON` (a python that
-//! can `import django`): Django writes sessions that `DbStore` loads in Django mode, and
+//! can `import django`): Django writes sessions that `SqliteStore` loads in Django mode, and
 //! sessions we write load in Django — with `_session_expiry` as an int and as an ISO
 //! string, compressed data, and an expired row that neither side loads.
 
@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 use session_core::{ClearExpired, Expiry, SessionManager};
-use session_db::{DbStore, DjangoCodec};
+use session_db::{DjangoCodec, SqliteStore};
 
 const SECRET: &str = "django-insecure-interop-test-secret";
 
@@ -225,7 +225,7 @@ fn django_sessions_load_in_rust_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite3");
     django_to_rust(&python, &sqlite_spec(&db), || {
-        DbStore::open_django(&db).unwrap()
+        SqliteStore::open_django(&db).unwrap()
     });
 }
 
@@ -235,8 +235,8 @@ fn rust_sessions_load_in_django_sqlite() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite3");
-    // the table is created by DbStore here (Django's DDL), not by Django's migrate
-    let store = DbStore::open_django(&db).unwrap();
+    // the table is created by SqliteStore here (Django's DDL), not by Django's migrate
+    let store = SqliteStore::open_django(&db).unwrap();
     rust_to_django(&python, &sqlite_spec(&db), store);
 }
 
@@ -246,7 +246,7 @@ fn rust_sessions_load_in_django_sqlite() {
 mod postgres {
     use super::*;
     use crate::postgres::DropSchema;
-    use session_db::PgConfig;
+    use session_db::PostgresConfig;
 
     fn setup() -> Option<(String, String, Value, DropSchema)> {
         let python = python()?;
@@ -301,7 +301,7 @@ mod postgres {
             .batch_execute(&format!("CREATE SCHEMA \"{}\"", guard.schema()))
             .unwrap();
         django_to_rust(&python, &spec, || {
-            PgConfig::django()
+            PostgresConfig::django()
                 .with_schema(guard.schema())
                 .unwrap()
                 .connect(&url)
@@ -318,7 +318,7 @@ mod postgres {
         let Some((python, url, spec, guard)) = setup() else {
             return;
         };
-        let store = PgConfig::django()
+        let store = PostgresConfig::django()
             .with_schema(guard.schema())
             .unwrap()
             .connect(&url)

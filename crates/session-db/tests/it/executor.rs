@@ -1,9 +1,9 @@
-//! `PgStore` on async executor threads: the sync driver cannot block there, so every
+//! `PostgresStore` on async executor threads: the sync driver cannot block there, so every
 //! operation fails with a clear error instead of the driver's panic, while the blocking
 //! pool and plain threads work as before.
 
 use session_core::{Error, SessionStore};
-use session_db::PgConfig;
+use session_db::PostgresConfig;
 
 use crate::common::{chain, live};
 use crate::postgres::{TempPg, temp_pg};
@@ -38,7 +38,7 @@ fn every_operation(db: &TempPg, key: &str) -> Vec<session_core::Result<()>> {
 #[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
 #[test]
 fn refused_inside_a_current_thread_runtime() {
-    let Some(db) = temp_pg(PgConfig::native()) else {
+    let Some(db) = temp_pg(PostgresConfig::native()) else {
         return;
     };
     let key = db.store.create(&live(b"{}")).unwrap();
@@ -61,7 +61,7 @@ fn refused_inside_a_current_thread_runtime() {
 #[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
 #[test]
 fn refused_on_multi_thread_workers_and_in_block_on() {
-    let Some(db) = temp_pg(PgConfig::native()) else {
+    let Some(db) = temp_pg(PostgresConfig::native()) else {
         return;
     };
     let key = db.store.create(&live(b"{}")).unwrap();

@@ -10,7 +10,7 @@ use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
 use session_core::conformance::{check_record_expiry, check_session_expiry_value};
 use session_core::{SessionManager, SessionStore};
-use session_db::{DbConfig, DbStore};
+use session_db::{SqliteConfig, SqliteStore};
 
 use crate::common::TempDb;
 
@@ -87,24 +87,24 @@ pub fn expiry_round_trips(store: impl SessionStore + 'static) {
 
 #[test]
 fn sqlite_native() {
-    expiry_round_trips(DbStore::in_memory().unwrap());
+    expiry_round_trips(SqliteStore::in_memory().unwrap());
 }
 
 #[test]
 fn sqlite_native_file() {
-    expiry_round_trips(TempDb::new(DbConfig::native()));
+    expiry_round_trips(TempDb::new(SqliteConfig::native()));
 }
 
 #[test]
 fn sqlite_django() {
-    expiry_round_trips(DbConfig::django().open_in_memory().unwrap());
+    expiry_round_trips(SqliteConfig::django().open_in_memory().unwrap());
 }
 
 #[cfg(feature = "postgres")]
 #[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
 #[test]
 fn postgres_native() {
-    if let Some(db) = crate::postgres::temp_pg(session_db::PgConfig::native()) {
+    if let Some(db) = crate::postgres::temp_pg(session_db::PostgresConfig::native()) {
         expiry_round_trips(db);
     }
 }
@@ -113,7 +113,7 @@ fn postgres_native() {
 #[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
 #[test]
 fn postgres_django() {
-    if let Some(db) = crate::postgres::temp_pg(session_db::PgConfig::django()) {
+    if let Some(db) = crate::postgres::temp_pg(session_db::PostgresConfig::django()) {
         expiry_round_trips(db);
     }
 }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use session_core::{Error, SessionManager, SessionStore, key};
-use session_db::{PgConfig, PgStore};
+use session_db::{PostgresConfig, PostgresStore};
 
 use crate::common::{chain, live, past};
 
@@ -64,14 +64,14 @@ impl Drop for DropSchema {
 
 /// A store in a fresh schema that is dropped with it.
 pub struct TempPg {
-    pub store: PgStore,
+    pub store: PostgresStore,
     pub schema: String,
     url: String,
     _drop: DropSchema,
 }
 
 impl TempPg {
-    pub fn new(config: PgConfig) -> Self {
+    pub fn new(config: PostgresConfig) -> Self {
         let url = url().expect("SESSION_TEST_POSTGRES_URL");
         let schema = format!("session_test_{}", &key::generate()[..16]);
         let store = config
@@ -92,7 +92,7 @@ impl TempPg {
     }
 
     /// Another store (own pool: another web node) on the same schema.
-    pub fn node(&self, config: PgConfig) -> PgStore {
+    pub fn node(&self, config: PostgresConfig) -> PostgresStore {
         config
             .with_schema(&self.schema)
             .unwrap()
@@ -112,26 +112,26 @@ impl TempPg {
 session_core::forward_store!(TempPg => store, clear_expired, async);
 
 /// A fresh schema on the test server, or `None` (and a "skipped" line) without one.
-pub fn temp_pg(config: PgConfig) -> Option<TempPg> {
+pub fn temp_pg(config: PostgresConfig) -> Option<TempPg> {
     url().map(|_| TempPg::new(config))
 }
 
 session_core::conformance_tests!(
     #[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
     conformance_native,
-    optional temp_pg(PgConfig::native()),
+    optional temp_pg(PostgresConfig::native()),
     clear_expired
 );
 session_core::async_conformance_tests!(
     #[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
     async_conformance_native,
-    optional temp_pg(PgConfig::native()),
+    optional temp_pg(PostgresConfig::native()),
     clear_expired
 );
 session_core::conformance_tests!(
     #[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
     conformance_django,
-    optional temp_pg(PgConfig::django()),
+    optional temp_pg(PostgresConfig::django()),
     clear_expired,
     text_only
 );
@@ -139,7 +139,7 @@ session_core::conformance_tests!(
 #[test]
 fn unreachable_server_is_a_clear_error_with_its_source() {
     // port 1 on loopback: refused at once, no server needed
-    let err = PgConfig::native()
+    let err = PostgresConfig::native()
         .with_connect_timeout(Duration::from_secs(2))
         .connect("host=127.0.0.1 port=1 user=nobody password=hunter2 dbname=none")
         .unwrap_err();
@@ -171,7 +171,7 @@ fn native_layout_hashes_keys_and_versions_the_table() {
     if url().is_none() {
         return;
     }
-    let db = TempPg::new(PgConfig::native());
+    let db = TempPg::new(PostgresConfig::native());
     let key = db.store.create(&live(b"data")).unwrap();
     let mut c = db.client();
     let row = c
@@ -213,7 +213,7 @@ fn django_mode_uses_djangos_ddl() {
     if url().is_none() {
         return;
     }
-    let db = TempPg::new(PgConfig::django());
+    let db = TempPg::new(PostgresConfig::django());
     let key = db.store.create(&live(b"text")).unwrap();
     let mut c = db.client();
     let row = c
@@ -273,7 +273,7 @@ fn nodes_starting_at_once_create_the_schema_once() {
         .map(|_| {
             let (url, schema) = (url.clone(), schema.clone());
             std::thread::spawn(move || {
-                PgConfig::django()
+                PostgresConfig::django()
                     .with_schema(&schema)
                     .unwrap()
                     .connect(&url)
@@ -292,8 +292,8 @@ fn two_nodes_share_sessions_and_logout_wins() {
     if url().is_none() {
         return;
     }
-    let db = TempPg::new(PgConfig::native());
-    let node_b = db.node(PgConfig::native());
+    let db = TempPg::new(PostgresConfig::native());
+    let node_b = db.node(PostgresConfig::native());
     let a = SessionManager::new(db.store.clone());
     let b = SessionManager::new(node_b);
 
@@ -317,7 +317,7 @@ fn reconnects_after_the_server_drops_connections() {
     if url().is_none() {
         return;
     }
-    let db = TempPg::new(PgConfig::native().with_pool_size(3));
+    let db = TempPg::new(PostgresConfig::native().with_pool_size(3));
     let key = db.store.create(&live(b"before")).unwrap();
     // fill the pool with several idle connections, then kill them all
     std::thread::scope(|s| {
@@ -367,7 +367,7 @@ fn clear_expired_batches_with_progress() {
     if url().is_none() {
         return;
     }
-    let db = TempPg::new(PgConfig::native().with_batch_size(100));
+    let db = TempPg::new(PostgresConfig::native().with_batch_size(100));
     let mut c = db.client();
     c.batch_execute(&format!(
         "INSERT INTO \"{}\".sessions (key_hash, data, expires_at) \
@@ -383,7 +383,7 @@ fn clear_expired_batches_with_progress() {
     assert_eq!(db.store.clear_expired_with(|n| seen.push(n)).unwrap(), 251);
     assert_eq!(seen, [100, 200, 251]);
     assert!(db.store.exists(&keep).unwrap());
-    assert!(format!("{:?}", db.store).contains("PgStore"));
+    assert!(format!("{:?}", db.store).contains("PostgresStore"));
 }
 
 #[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
@@ -395,7 +395,7 @@ fn stores_are_built_used_and_dropped_inside_an_async_runtime() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let store = PgStore::connect(&url).expect("connect inside a runtime");
+        let store = PostgresStore::connect(&url).expect("connect inside a runtime");
         let key = tokio::task::spawn_blocking({
             let store = store.clone();
             move || store.create(&live(b"{}")).unwrap()

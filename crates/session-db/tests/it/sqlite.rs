@@ -4,13 +4,13 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use session_core::{ClearExpired, Error, SessionManager, SessionStore};
-use session_db::{DbConfig, DbStore, OpenError, SchemaError};
+use session_db::{OpenError, SchemaError, SqliteConfig, SqliteStore};
 
 use crate::common::{Rng, TempDb, chain, live, past};
 
 #[test]
 fn native_layout_never_stores_the_key() {
-    let db = TempDb::new(DbConfig::native());
+    let db = TempDb::new(SqliteConfig::native());
     let key = db.store.create(&live(b"secret data")).unwrap();
     let raw = rusqlite::Connection::open(db.path()).unwrap();
     let (hash, data): (Vec<u8>, Vec<u8>) = raw
@@ -40,17 +40,17 @@ fn native_layout_never_stores_the_key() {
 
 #[test]
 fn data_survives_reopen() {
-    let db = TempDb::new(DbConfig::native());
+    let db = TempDb::new(SqliteConfig::native());
     let key = db.store.create(&live(b"kept")).unwrap();
     let path = db.path();
-    let again = DbStore::open(&path).unwrap();
+    let again = SqliteStore::open(&path).unwrap();
     assert_eq!(again.load(&key).unwrap().as_deref(), Some(&b"kept"[..]));
 }
 
 #[test]
 fn custom_table_names_are_separate() {
-    let db = TempDb::new(DbConfig::native());
-    let other = DbConfig::native()
+    let db = TempDb::new(SqliteConfig::native());
+    let other = SqliteConfig::native()
         .with_table("other_sessions")
         .unwrap()
         .open(db.path())
@@ -70,7 +70,7 @@ fn hostile_table_names_are_refused() {
         "sqlite_master",
         &"a".repeat(49),
     ] {
-        let err = DbConfig::native().with_table(name).unwrap_err();
+        let err = SqliteConfig::native().with_table(name).unwrap_err();
         assert_eq!(err.0, name);
     }
 }
@@ -80,7 +80,7 @@ fn not_a_database_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("notes.txt");
     std::fs::write(&path, "this is a text file, not SQLite\n".repeat(200)).unwrap();
-    let err = DbStore::open(&path).unwrap_err();
+    let err = SqliteStore::open(&path).unwrap_err();
     assert!(
         matches!(
             err,
@@ -107,17 +107,17 @@ fn a_foreign_table_of_the_same_name_is_refused() {
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch("CREATE TABLE django_session (id INTEGER PRIMARY KEY)")
         .unwrap();
-    let err = DbStore::open_django(&path).unwrap_err();
+    let err = SqliteStore::open_django(&path).unwrap_err();
     assert!(chain(&err).contains("session_key"), "{}", chain(&err));
 }
 
 #[test]
 fn a_newer_schema_is_refused() {
-    let db = TempDb::new(DbConfig::native());
+    let db = TempDb::new(SqliteConfig::native());
     let raw = rusqlite::Connection::open(db.path()).unwrap();
     raw.execute("UPDATE session_db_schema SET version = 99", [])
         .unwrap();
-    let err = DbStore::open(db.path()).unwrap_err();
+    let err = SqliteStore::open(db.path()).unwrap_err();
     let schema = std::error::Error::source(&err)
         .and_then(|e| e.source())
         .and_then(|e| e.downcast_ref::<SchemaError>());
@@ -129,8 +129,8 @@ fn a_newer_schema_is_refused() {
 
 #[test]
 fn locked_past_the_timeout_is_a_backend_error() {
-    let db = TempDb::new(DbConfig::native());
-    let store = DbConfig::native()
+    let db = TempDb::new(SqliteConfig::native());
+    let store = SqliteConfig::native()
         .with_busy_timeout(Duration::from_millis(50))
         .open(db.path())
         .unwrap();
@@ -154,7 +154,7 @@ fn locked_past_the_timeout_is_a_backend_error() {
 
 #[test]
 fn corrupt_rows_load_empty_and_spare_the_others() {
-    let db = TempDb::new(DbConfig::native());
+    let db = TempDb::new(SqliteConfig::native());
     let manager = SessionManager::new(db.store.clone());
     let mut good = manager.session(None);
     good.insert("a", 1).unwrap();
@@ -173,7 +173,7 @@ fn corrupt_rows_load_empty_and_spare_the_others() {
 
 #[test]
 fn django_mode_refuses_non_utf8_data() {
-    let store = DbConfig::django().open_in_memory().unwrap();
+    let store = SqliteConfig::django().open_in_memory().unwrap();
     let err = store.create(&live(&[0xff, 0xfe, 0x00])).unwrap_err();
     assert!(matches!(err, Error::Serialize(_)), "{err:?}");
     let key = store.create(&live(b"ok")).unwrap();
@@ -184,7 +184,7 @@ fn django_mode_refuses_non_utf8_data() {
 
 #[test]
 fn django_mode_writes_djangos_text_format() {
-    let db = TempDb::new(DbConfig::django());
+    let db = TempDb::new(SqliteConfig::django());
     let at = std::time::UNIX_EPOCH + Duration::from_micros(4_102_444_800_123_456);
     let key = db
         .store
@@ -214,7 +214,7 @@ fn django_mode_writes_djangos_text_format() {
 
 #[test]
 fn clear_expired_sweeps_in_batches_and_reports_progress() {
-    let db = TempDb::new(DbConfig::native().with_batch_size(1000));
+    let db = TempDb::new(SqliteConfig::native().with_batch_size(1000));
     let raw = rusqlite::Connection::open(db.path()).unwrap();
     raw.execute_batch(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)
@@ -240,11 +240,11 @@ fn clear_expired_sweeps_in_batches_and_reports_progress() {
 /// `database is locked` may reach the caller.
 #[test]
 fn two_writers_on_one_file_lose_nothing() {
-    let db = TempDb::new(DbConfig::native());
+    let db = TempDb::new(SqliteConfig::native());
     let path = db.path();
     let threads: Vec<_> = (0..2u64)
         .map(|t| {
-            let store = DbConfig::native().open(&path).unwrap();
+            let store = SqliteConfig::native().open(&path).unwrap();
             std::thread::spawn(move || {
                 let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (t + 1));
                 let mut mine: HashMap<String, Vec<u8>> = HashMap::new();
@@ -308,7 +308,7 @@ fn two_writers_on_one_file_lose_nothing() {
 
 #[test]
 fn loads_run_while_a_sweep_and_saves_go_on() {
-    let db = TempDb::new(DbConfig::native().with_batch_size(100));
+    let db = TempDb::new(SqliteConfig::native().with_batch_size(100));
     let key = db.store.create(&live(b"live")).unwrap();
     for _ in 0..1000 {
         db.store.create(&past(b"old")).unwrap();
@@ -326,11 +326,11 @@ fn loads_run_while_a_sweep_and_saves_go_on() {
 
 #[test]
 fn memory_path_is_in_memory() {
-    let store = DbStore::open(":memory:").unwrap();
+    let store = SqliteStore::open(":memory:").unwrap();
     assert_eq!(store.path(), std::path::Path::new(":memory:"));
     let key = store.create(&live(b"m")).unwrap();
     assert!(store.exists(&key).unwrap());
-    assert!(format!("{store:?}").contains("DbStore"));
+    assert!(format!("{store:?}").contains("SqliteStore"));
 }
 
 /// The environment variable that makes [`write_lock_holder_child`] the other process.
@@ -424,8 +424,8 @@ impl Drop for LockHolder {
 /// then saves work again.
 #[test]
 fn waits_for_a_lock_held_by_another_process_are_bounded() {
-    let db = TempDb::new(DbConfig::native());
-    let store = DbConfig::native()
+    let db = TempDb::new(SqliteConfig::native());
+    let store = SqliteConfig::native()
         .with_busy_timeout(BUSY_TIMEOUT)
         .open(db.path())
         .unwrap();
@@ -464,4 +464,13 @@ fn waits_for_a_lock_held_by_another_process_are_bounded() {
         assert_eq!(store.save(key, &live(b"2")).unwrap(), *key);
         assert_eq!(store.load(key).unwrap().as_deref(), Some(&b"2"[..]));
     }
+}
+
+/// The names of the previous release still work, as deprecated aliases.
+#[test]
+#[allow(deprecated)]
+fn old_names_are_deprecated_aliases() {
+    let store: session_db::DbStore = session_db::DbStore::in_memory().unwrap();
+    let _: session_db::SqliteStore = store;
+    let _: session_db::DbConfig = session_db::SqliteConfig::native();
 }

@@ -78,7 +78,7 @@ fn bad_paths_give_one_line_errors() {
 fn clear_expired_sweeps_the_db() {
     let setup = setup(&["clear-expired"]);
     assert_eq!(clear_expired(&setup.options).unwrap(), 0);
-    let store = session_db::DbStore::open(&setup.options.db).unwrap();
+    let store = session_db::SqliteStore::open(&setup.options.db).unwrap();
     let past = SystemTime::now() - Duration::from_secs(60);
     let future = SystemTime::now() + Duration::from_secs(60);
     for _ in 0..5 {
@@ -97,7 +97,7 @@ fn clear_expired_in_django_mode() {
         "--django-secret",
         crate::flows::DJANGO_SECRET,
     ]);
-    let store = session_db::DbStore::open_django(&setup.options.db).unwrap();
+    let store = session_db::SqliteStore::open_django(&setup.options.db).unwrap();
     let past = SystemTime::now() - Duration::from_secs(60);
     store.create(&Record::new(b"x".to_vec(), past)).unwrap();
     assert_eq!(clear_expired(&setup.options).unwrap(), 1);

@@ -291,13 +291,13 @@ pub async fn django_mode_shares_sessions(setup: &Setup) {
         .await;
     let cookie = client.cookie.clone().unwrap();
     let manager = match setup.options.backend {
-        BackendKind::Db => session_db::DbStore::open_django(&setup.options.db)
+        BackendKind::Db => session_db::SqliteStore::open_django(&setup.options.db)
             .unwrap()
             .django_manager(secret)
             .unwrap(),
         BackendKind::File => {
             let config = session_file::FileConfig::default()
-                .django(session_core::SessionConfig::default().cookie_age);
+                .with_django(session_core::SessionConfig::default().cookie_age);
             let store = session_file::FileStore::with_config(&setup.options.dir, config).unwrap();
             SessionManager::new(store)
                 .with_serializer(session_signing::DjangoCodec::new(secret).unwrap())

@@ -26,20 +26,20 @@ session_core::forward_store!(TempStore => store, clear_expired, async);
 // fsync off: the suite makes 20,000 creates; `store::fsync_on_round_trip` covers fsync on.
 session_core::conformance_tests!(
     native_flat,
-    TempStore::new(FileConfig::default().fsync(false)),
+    TempStore::new(FileConfig::default().with_fsync(false)),
     clear_expired
 );
 session_core::conformance_tests!(
     native_sharded,
-    TempStore::new(FileConfig::default().fsync(false).sharded(true)),
+    TempStore::new(FileConfig::default().with_fsync(false).with_sharded(true)),
     clear_expired
 );
 session_core::conformance_tests!(
     django_mode,
     TempStore::new(
         FileConfig::default()
-            .fsync(false)
-            .django(Duration::from_secs(1_209_600))
+            .with_fsync(false)
+            .with_django(Duration::from_secs(1_209_600))
     ),
     clear_expired
 );
@@ -47,6 +47,6 @@ session_core::conformance_tests!(
 // The async side, through its `AsyncSessionStore` methods.
 session_core::async_conformance_tests!(
     async_native_flat,
-    TempStore::new(FileConfig::default().fsync(false)),
+    TempStore::new(FileConfig::default().with_fsync(false)),
     clear_expired
 );

@@ -52,7 +52,7 @@ fn child_process() {
         return;
     };
     let fsync = std::env::var(CHILD_FSYNC).is_ok_and(|v| v == "1");
-    let store = FileStore::with_config(&dir, FileConfig::default().fsync(fsync)).unwrap();
+    let store = FileStore::with_config(&dir, FileConfig::default().with_fsync(fsync)).unwrap();
     let keys: Vec<String> = std::env::var(CHILD_KEYS)
         .unwrap()
         .split(',')
@@ -78,8 +78,8 @@ fn sigkill_while_saving_leaves_old_or_new_value() {
     let store = FileStore::with_config(
         dir.path(),
         FileConfig::default()
-            .fsync(false)
-            .stale_temp_age(Duration::ZERO),
+            .with_fsync(false)
+            .with_stale_temp_age(Duration::ZERO),
     )
     .unwrap();
     let keys: Vec<String> = (0..SESSIONS)

@@ -23,7 +23,11 @@ fn vectors() -> Value {
 }
 
 fn django_store(dir: &std::path::Path) -> FileStore {
-    FileStore::with_config(dir, FileConfig::default().fsync(false).django(AGE)).unwrap()
+    FileStore::with_config(
+        dir,
+        FileConfig::default().with_fsync(false).with_django(AGE),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -121,7 +125,7 @@ fn expiry_is_mtime_plus_cookie_age() {
 fn bad_django_prefix_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     for prefix in ["", "../x", "a/b", ".hidden", "sess id"] {
-        let config = FileConfig::default().django_with_prefix(AGE, prefix);
+        let config = FileConfig::default().with_django_file_prefix(AGE, prefix);
         assert!(
             FileStore::with_config(dir.path(), config).is_err(),
             "{prefix:?}"

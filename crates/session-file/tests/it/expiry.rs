@@ -88,15 +88,15 @@ pub fn expiry_round_trips(store: impl SessionStore + 'static) {
 
 #[test]
 fn native() {
-    expiry_round_trips(TempStore::new(FileConfig::default().fsync(false)));
+    expiry_round_trips(TempStore::new(FileConfig::default().with_fsync(false)));
 }
 
 #[test]
 fn django_mode() {
     expiry_round_trips(TempStore::new(
         FileConfig::default()
-            .fsync(false)
-            .django(Duration::from_secs(1_209_600)),
+            .with_fsync(false)
+            .with_django(Duration::from_secs(1_209_600)),
     ));
 }
 
@@ -105,7 +105,11 @@ fn django_mode() {
 /// mtime + `SESSION_COOKIE_AGE`, cannot be in the past with such an age.)
 #[test]
 fn django_mode_with_an_endless_cookie_age() {
-    let store = TempStore::new(FileConfig::default().fsync(false).django(Duration::MAX));
+    let store = TempStore::new(
+        FileConfig::default()
+            .with_fsync(false)
+            .with_django(Duration::MAX),
+    );
     let far = UNIX_EPOCH + Duration::from_secs(u64::MAX / 4);
     for t in [UNIX_EPOCH, SystemTime::now(), max_expiry(), far] {
         let record = Record::new(b"{}".to_vec(), t);

@@ -20,7 +20,7 @@ pub fn live(data: &[u8]) -> Record {
 
 /// A store over `dir` with fsync off (tests create many files).
 pub fn fast_store(dir: &Path) -> FileStore {
-    FileStore::with_config(dir, FileConfig::default().fsync(false)).unwrap()
+    FileStore::with_config(dir, FileConfig::default().with_fsync(false)).unwrap()
 }
 
 /// The names in `dir`, sorted.

@@ -220,8 +220,8 @@ fn clear_expired_removes_stale_temp_files_and_skips_foreign_ones() {
     let store = FileStore::with_config(
         dir.path(),
         FileConfig::default()
-            .fsync(false)
-            .stale_temp_age(Duration::ZERO),
+            .with_fsync(false)
+            .with_stale_temp_age(Duration::ZERO),
     )
     .unwrap();
     let key = store.create(&live(b"x")).unwrap();
@@ -255,9 +255,11 @@ fn clear_expired_removes_stale_temp_files_and_skips_foreign_ones() {
 #[test]
 fn sharded_layout_round_trips_and_sweeps() {
     let dir = tempfile::tempdir().unwrap();
-    let store =
-        FileStore::with_config(dir.path(), FileConfig::default().fsync(false).sharded(true))
-            .unwrap();
+    let store = FileStore::with_config(
+        dir.path(),
+        FileConfig::default().with_fsync(false).with_sharded(true),
+    )
+    .unwrap();
     let keys: Vec<String> = (0..50)
         .map(|i| store.create(&live(&[i])).unwrap())
         .collect();

@@ -1,6 +1,7 @@
 //! Integration tests of session-tower: the middleware checks (over every store
 //! configuration below), the extractor without a layer, and the sweeping task.
 
+mod boundary;
 mod middleware;
 mod misc;
 mod postgres;
@@ -25,13 +26,13 @@ middleware_tests!(
 // rather than by these server-side checks.
 middleware_tests!(
     sqlite,
-    session_db::DbStore::in_memory().unwrap(),
+    session_db::SqliteStore::in_memory().unwrap(),
     Mode::Native
 );
 middleware_tests!(
     sqlite_inline,
-    session_db::DbStore::in_memory().unwrap(),
+    session_db::SqliteStore::in_memory().unwrap(),
     Mode::BlockingOptedInline
 );
 middleware_tests!(file, support::file_store(), Mode::Native);
-middleware_tests!(moka, session_cache::CacheStore::new(), Mode::Native);
+middleware_tests!(moka, session_cache::MokaStore::new(), Mode::Native);

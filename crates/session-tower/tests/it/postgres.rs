@@ -6,14 +6,14 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use session_core::SessionManager;
-use session_db::{PgConfig, PgStore};
+use session_db::{PostgresConfig, PostgresStore};
 use session_tower::{Session, SessionLayer};
 
 use crate::support::{cookie_value, send};
 
 /// A store in a schema of its own, dropped with it.
 struct TempPg {
-    store: PgStore,
+    store: PostgresStore,
     url: String,
     schema: String,
 }
@@ -22,7 +22,7 @@ impl TempPg {
     fn new() -> Option<Self> {
         let url = std::env::var("SESSION_TEST_POSTGRES_URL").ok()?;
         let schema = format!("session_tower_{}", &session_core::key::generate()[..16]);
-        let store = PgConfig::native()
+        let store = PostgresConfig::native()
             .with_schema(&schema)
             .unwrap()
             .connect(&url)
@@ -43,7 +43,7 @@ impl Drop for TempPg {
     }
 }
 
-fn app(store: PgStore, inline: bool) -> Router {
+fn app(store: PostgresStore, inline: bool) -> Router {
     let layer = SessionLayer::new(SessionManager::new(store)).inline(inline);
     Router::new()
         .route(

@@ -372,7 +372,7 @@ pub struct InTempDir<S> {
 /// A file store in a fresh temporary directory (fsync off: tests need no durability).
 pub fn file_store() -> InTempDir<session_file::FileStore> {
     let dir = tempfile::tempdir().unwrap();
-    let config = session_file::FileConfig::default().fsync(false);
+    let config = session_file::FileConfig::default().with_fsync(false);
     let store = session_file::FileStore::with_config(dir.path(), config).unwrap();
     InTempDir { store, _dir: dir }
 }
