@@ -8,8 +8,8 @@ use time::OffsetDateTime;
 
 use crate::{Result, SameSite, Session, SessionConfig};
 
-/// What a response must do with its session, decided by [`SessionManager::plan`] without
-/// I/O.
+/// What a response must do with its session, decided by
+/// [`SessionManager::plan`](crate::SessionManager::plan) without I/O.
 ///
 /// ```
 /// use session_core::{CookieAction, MemoryStore, ResponsePlan, SessionManager};
@@ -105,7 +105,7 @@ impl ResponsePlan {
 }
 
 /// What the response must do with the session cookie; the result of
-/// [`SessionManager::finish`].
+/// [`SessionManager::finish`](crate::SessionManager::finish).
 ///
 /// ```
 /// use session_core::CookieAction;

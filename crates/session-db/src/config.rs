@@ -482,7 +482,7 @@ impl PostgresConfig {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// assert_eq!(session_db::PostgresConfig::native().with_connect_timeout(), Duration::from_secs(5));
+    /// assert_eq!(session_db::PostgresConfig::native().connect_timeout(), Duration::from_secs(5));
     /// ```
     pub fn connect_timeout(&self) -> Duration {
         self.connect_timeout

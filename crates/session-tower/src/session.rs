@@ -44,7 +44,7 @@ use crate::handle::{Drive, Handle};
 /// # let _ = app;
 /// ```
 ///
-/// Handlers return [`SessionError`] to turn a `session_core::Error` into a response with `?`.
+/// Handlers return [`SessionError`](crate::SessionError) to turn a `session_core::Error` into a response with `?`.
 #[derive(Clone)]
 pub struct Session {
     pub(crate) handle: Handle,
