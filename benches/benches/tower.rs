@@ -105,6 +105,14 @@ fn tower(c: &mut Criterion) {
         let fixture = backend.build(RunMode::from_env().store_sizes()[0], Size::Typical);
         let (manager, keys) =
             seeded(codec.manager_with_async(fixture.store.clone(), fixture.async_store.clone()));
+        if backend.name() == "db-file" {
+            // The previous default first: a run that comes first on a fresh SQLite file
+            // pays its WAL's first checkpoints, so the default is not favoured by order.
+            let app = Router::new()
+                .route("/", get(visit))
+                .layer(SessionLayer::new(codec.manager(fixture.store.clone())));
+            run(&mut group, "db-file-hop", app, &keys);
+        }
         let app = Router::new()
             .route("/", get(visit))
             .layer(SessionLayer::new(manager.clone()));
@@ -114,10 +122,6 @@ fn tower(c: &mut Criterion) {
                 .route("/", get(visit))
                 .layer(SessionLayer::new(manager).inline(true));
             run(&mut group, "db-file-inline", app, &keys);
-            let app = Router::new()
-                .route("/", get(visit))
-                .layer(SessionLayer::new(codec.manager(fixture.store.clone())));
-            run(&mut group, "db-file-hop", app, &keys);
         }
     }
     group.finish();
