@@ -569,9 +569,9 @@ impl PostgresStore {
 /// database answers. Run the store's operations on a blocking thread instead.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "the PostgreSQL store blocks, so it cannot run on an async executor thread: call it \
-     from tokio::task::spawn_blocking or a thread of your own (with session-tower, do not \
-     run it inline: no SessionLayer::inline(true), no Session::from_core)"
+    "the PostgreSQL store blocks, so its sync methods cannot run on an async executor \
+     thread: use its async face (AsyncSessionStore), tokio::task::spawn_blocking or a thread \
+     of your own (with session-tower, do not set SessionLayer::inline(true))"
 )]
 struct OnExecutor;
 
