@@ -733,6 +733,65 @@ pub fn check_record_expiry<S: SessionStore>(store: &S, expires_at: SystemTime) {
     }
 }
 
+/// Property checks of expiries anywhere in the platform's range, for one store: `cases`
+/// `_session_expiry` values through a manager over it (any `i64`, any finite `f64`, ISO
+/// dates in years 1–9999; [`check_session_expiry_value`]) and `cases` record instants
+/// straight into it (any instant a `SystemTime` holds; [`check_record_expiry`]).
+///
+/// ```
+/// session_core::conformance::check_expiry_round_trips(session_core::MemoryStore::new(), 8);
+/// ```
+pub fn check_expiry_round_trips(store: impl SessionStore + 'static, cases: u32) {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    use serde_json::Value;
+
+    // Seconds from the epoch: anything an `i64` holds, or near today.
+    let seconds = || prop_oneof![any::<i64>(), -4_000_000_000i64..8_000_000_000];
+    let date = (
+        1i32..=9999,
+        1u8..=12,
+        1u8..=28,
+        0u8..24,
+        0u8..60,
+        0u8..60,
+        0u32..1_000_000,
+    )
+        .prop_map(|(y, mo, d, h, mi, s, us)| {
+            json!(format!(
+                "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{us:06}+00:00"
+            ))
+        });
+    let expiry_value = prop_oneof![
+        seconds().prop_map(|s| json!(s)),
+        any::<f64>().prop_filter_map("not a JSON number", |f| {
+            serde_json::Number::from_f64(f).map(Value::Number)
+        }),
+        date,
+    ];
+    let instant = seconds().prop_map(crate::expiry::from_unix_seconds);
+
+    let store = Arc::new(store);
+    let manager = SessionManager::new_sync(Arc::clone(&store));
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    TestRunner::new(config.clone())
+        .run(&expiry_value, |value| {
+            check_session_expiry_value(&manager, &value);
+            Ok(())
+        })
+        .unwrap();
+    TestRunner::new(config)
+        .run(&instant, |t| {
+            check_record_expiry(&*store, t);
+            Ok(())
+        })
+        .unwrap();
+}
+
 /// Saves a session with `_session_expiry = value` through `manager` and reloads it by
 /// the cookie sent: whether it loaded, and when it was saved.
 fn expiry_round_trip(manager: &SessionManager, value: &serde_json::Value) -> (bool, SystemTime) {
