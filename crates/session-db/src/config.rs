@@ -88,6 +88,8 @@ pub struct SqliteConfig {
     pub(crate) synchronous: Synchronous,
     pub(crate) batch_size: usize,
     pub(crate) mmap_size: u64,
+    pub(crate) inline: bool,
+    pub(crate) checkpoint_interval: Duration,
 }
 
 /// How much of the database file each connection reads through a memory map by default:
@@ -112,7 +114,8 @@ impl Default for SqliteConfig {
 impl SqliteConfig {
     /// The native layout in table `sessions`, 5 s busy timeout, 4 reader connections,
     /// `synchronous = NORMAL`, `clear_expired` batches of 1,000 rows, reads through a
-    /// memory map of up to [`DEFAULT_MMAP_SIZE`].
+    /// memory map of up to [`DEFAULT_MMAP_SIZE`], async callers served in place when nothing
+    /// has to wait, WAL checkpoints every 250 ms off the request path.
     ///
     /// ```
     /// let config = session_db::SqliteConfig::native();
@@ -127,6 +130,8 @@ impl SqliteConfig {
             synchronous: Synchronous::Normal,
             batch_size: 1000,
             mmap_size: DEFAULT_MMAP_SIZE,
+            inline: true,
+            checkpoint_interval: Duration::from_millis(250),
         }
     }
 
@@ -235,6 +240,71 @@ impl SqliteConfig {
     pub fn with_mmap_size(mut self, bytes: u64) -> Self {
         self.mmap_size = bytes;
         self
+    }
+
+    /// Whether the store's async side ([`AsyncSessionStore`](session_core::AsyncSessionStore))
+    /// runs an operation on the calling task when it can finish without waiting (default
+    /// `true`).
+    ///
+    /// An operation runs in place only when its connection is free and SQLite grants its
+    /// lock at once; it never waits there, for another request, another process's write
+    /// lock, or a checkpoint (checkpoints run on a background thread, see
+    /// [`with_checkpoint_interval`](SqliteConfig::with_checkpoint_interval)). Anything that
+    /// would wait moves to tokio's blocking pool and waits there, up to the busy timeout.
+    /// With `synchronous = NORMAL` or `OFF` a commit does not wait for the disk, so the
+    /// in-place path is a memory copy into the WAL; with [`Synchronous::Full`] every commit
+    /// syncs, and every operation goes to the blocking pool whatever this says. `false`
+    /// sends every operation there (one thread hop each, as a sync store behind
+    /// `spawn_blocking`).
+    ///
+    /// ```
+    /// let config = session_db::SqliteConfig::native().with_inline(false);
+    /// assert!(!config.inline());
+    /// ```
+    #[must_use]
+    pub fn with_inline(mut self, inline: bool) -> Self {
+        self.inline = inline;
+        self
+    }
+
+    /// Whether async callers may be served in place.
+    ///
+    /// ```
+    /// assert!(session_db::SqliteConfig::native().inline());
+    /// ```
+    pub fn inline(&self) -> bool {
+        self.inline
+    }
+
+    /// How often a background thread copies new WAL pages into the database file (default
+    /// 250 ms; it does nothing while nobody writes). A file store turns SQLite's automatic
+    /// checkpoint off, which would otherwise land on whichever save crossed 1,000 WAL pages,
+    /// and checkpoints from its own connection instead: a `PASSIVE` checkpoint, which waits
+    /// for no reader or writer. When readers keep it from finishing and the WAL passes
+    /// 64 MiB, the thread runs a `RESTART` checkpoint, which makes writers wait for it (they
+    /// wait on the blocking pool, not on the async executor). Zero means SQLite's automatic
+    /// checkpoints on the writer connection and no thread; a save may then run a
+    /// checkpoint, so no operation runs in place (see [`with_inline`](SqliteConfig::with_inline)).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let config = session_db::SqliteConfig::native().with_checkpoint_interval(Duration::from_secs(1));
+    /// assert_eq!(config.checkpoint_interval(), Duration::from_secs(1));
+    /// ```
+    #[must_use]
+    pub fn with_checkpoint_interval(mut self, every: Duration) -> Self {
+        self.checkpoint_interval = every;
+        self
+    }
+
+    /// The checkpoint interval.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// assert_eq!(session_db::SqliteConfig::native().checkpoint_interval(), Duration::from_millis(250));
+    /// ```
+    pub fn checkpoint_interval(&self) -> Duration {
+        self.checkpoint_interval
     }
 
     /// The memory-map size per connection.

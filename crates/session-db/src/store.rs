@@ -13,8 +13,9 @@ use session_core::{
     key_prefix,
 };
 
+use crate::checkpoint::Checkpointer;
 use crate::schema::{self, DataParam, InstantParam, KeyParam, Sql};
-use crate::{DjangoCodec, LockTimeout, Mode, OpenError, SqliteConfig};
+use crate::{DjangoCodec, LockTimeout, Mode, OpenError, SqliteConfig, Synchronous};
 
 const BACKEND: &str = "sqlite";
 
@@ -26,6 +27,10 @@ const BACKEND: &str = "sqlite";
 ///   ([`SqliteConfig::with_busy_timeout`]) in all — for its connection, which other requests
 ///   may be using, and for SQLite's write lock, which another process may hold — then
 ///   fails with [`Error::Backend`] whose source is a [`LockTimeout`].
+/// - **Async callers** ([`AsyncSessionStore`](session_core::AsyncSessionStore), as the
+///   tower layer uses it) are served in place when the operation cannot wait, and on
+///   tokio's blocking pool when it would; WAL checkpoints run on a background thread, never
+///   in a save (see [`SqliteConfig::with_inline`]).
 /// - **In memory** ([`in_memory`](SqliteStore::in_memory)) one connection serves everything:
 ///   nothing survives the process.
 /// - **Native layout** (default): the key is stored as its SHA-256, so a leaked database
@@ -61,6 +66,9 @@ struct Inner {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    /// Whether async callers may be served in place (see [`SqliteConfig::with_inline`]).
+    inline: bool,
+    _checkpointer: Option<Checkpointer>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -108,7 +116,17 @@ impl SqliteConfig {
             .map(|_| self.connect(path, false).map(Mutex::new))
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| open_err(e.into()))?;
-        Ok(self.build(path.to_owned(), writer, readers))
+        let checkpointer = if self.checkpoint_interval.is_zero() {
+            None
+        } else {
+            Checkpointer::start(path, self.checkpoint_interval, self.busy_timeout)
+        };
+        if checkpointer.is_some() {
+            writer
+                .pragma_update(None, "wal_autocheckpoint", 0)
+                .map_err(|e| open_err(e.into()))?;
+        }
+        Ok(self.build(path.to_owned(), writer, readers, checkpointer))
     }
 
     /// A private in-memory database with these settings (one connection; nothing
@@ -132,7 +150,7 @@ impl SqliteConfig {
         let mut conn = Connection::open_in_memory().map_err(|e| open_err(e.into()))?;
         conn.set_prepared_statement_cache_capacity(16);
         schema::ensure_sqlite(&mut conn, self.mode, &self.table).map_err(open_err)?;
-        Ok(self.build(":memory:".into(), conn, Vec::new()))
+        Ok(self.build(":memory:".into(), conn, Vec::new(), None))
     }
 
     fn connect(&self, path: &Path, writer: bool) -> rusqlite::Result<Connection> {
@@ -163,7 +181,13 @@ impl SqliteConfig {
         path: PathBuf,
         writer: Connection,
         readers: Vec<Mutex<Connection>>,
+        checkpointer: Option<Checkpointer>,
     ) -> SqliteStore {
+        // In place only where no commit syncs and, for a file, no commit checkpoints.
+        let in_memory = path.as_os_str() == ":memory:";
+        let inline = self.inline
+            && self.synchronous != Synchronous::Full
+            && (in_memory || checkpointer.is_some());
         SqliteStore {
             inner: Arc::new(Inner {
                 mode: self.mode,
@@ -175,6 +199,8 @@ impl SqliteConfig {
                 writer: Mutex::new(writer),
                 readers,
                 next_reader: AtomicUsize::new(0),
+                inline,
+                _checkpointer: checkpointer,
             }),
         }
     }
@@ -293,7 +319,7 @@ impl SqliteStore {
     /// ```
     pub fn count_expired(&self) -> Result<u64> {
         let now = InstantParam::new(self.inner.mode, SystemTime::now());
-        self.with_reader(|c| {
+        self.with_reader(self.deadline(), |c| {
             c.prepare_cached(&self.inner.sql.count_expired)?
                 .query_row([&now], |r| r.get::<_, i64>(0))
         })
@@ -322,7 +348,7 @@ impl SqliteStore {
         let limit = i64::try_from(batch).unwrap_or(i64::MAX);
         let mut total = 0u64;
         loop {
-            let deleted = self.with_writer(|c| {
+            let deleted = self.with_writer(self.deadline(), |c| {
                 c.prepare_cached(&self.inner.sql.clear_batch)?
                     .execute((&now, limit))
             })?;
@@ -338,8 +364,11 @@ impl SqliteStore {
         Ok(total)
     }
 
-    fn with_writer<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
-        let deadline = self.deadline();
+    fn with_writer<T>(
+        &self,
+        deadline: Option<Instant>,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T> {
         let writer = self.acquire(&self.inner.writer, deadline)?;
         self.run(&writer, deadline, f)
     }
@@ -348,6 +377,24 @@ impl SqliteStore {
     /// count, i.e. no limit).
     fn deadline(&self) -> Option<Instant> {
         Instant::now().checked_add(self.inner.busy_timeout)
+    }
+
+    /// `op` run now on the calling thread if it can finish without waiting for anything:
+    /// `None` when this store never runs in place, or when `op` would have had to wait for
+    /// a connection or for SQLite's lock. Such an `op` gave up before doing anything (with
+    /// a deadline already passed, every wait fails at once and a statement that cannot
+    /// take its lock does not run), so the caller runs it again where waiting is allowed.
+    pub(crate) fn try_in_place<T>(
+        &self,
+        op: impl FnOnce(&Self, Option<Instant>) -> Result<T>,
+    ) -> Option<Result<T>> {
+        if !self.inner.inline {
+            return None;
+        }
+        match op(self, Some(Instant::now())) {
+            Err(e) if is_lock_timeout(&e) => None,
+            done => Some(done),
+        }
     }
 
     /// The connection, once the operation holding it lets go: waits until `deadline` at most.
@@ -410,9 +457,12 @@ impl SqliteStore {
     /// request) re-reads its pages — measured at 2.3× the cost of a request's load and save
     /// on one connection. The readers serve the loads that arrive while the writer is busy,
     /// which is what they are for.
-    fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+    fn with_reader<T>(
+        &self,
+        deadline: Option<Instant>,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T> {
         let readers = &self.inner.readers;
-        let deadline = self.deadline();
         if let Some(writer) = self.inner.writer.try_lock() {
             return self.run(&writer, deadline, f);
         }
@@ -451,6 +501,11 @@ fn stored_bytes(value: ValueRef<'_>) -> Vec<u8> {
     }
 }
 
+/// Whether `e` is this store giving up on a wait ([`LockTimeout`]).
+fn is_lock_timeout(e: &Error) -> bool {
+    matches!(e, Error::Backend { source, .. } if source.is::<LockTimeout>())
+}
+
 fn is_duplicate(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _)
         if f.code == ErrorCode::ConstraintViolation
@@ -458,13 +513,19 @@ fn is_duplicate(e: &rusqlite::Error) -> bool {
                 rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY | rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE))
 }
 
-impl SessionStore for SqliteStore {
-    fn load_record(&self, key: &str) -> Result<Option<Record>> {
+/// The store's operations, each waiting until `deadline` at most: the sync face passes the
+/// busy timeout from now, the in-place attempt of the async face a deadline already passed.
+impl SqliteStore {
+    pub(crate) fn load_record_by(
+        &self,
+        deadline: Option<Instant>,
+        key: &str,
+    ) -> Result<Option<Record>> {
         let Some(k) = KeyParam::new(self.inner.mode, key) else {
             return Ok(None);
         };
         let now = InstantParam::new(self.inner.mode, SystemTime::now());
-        self.with_reader(|c| {
+        self.with_reader(deadline, |c| {
             c.prepare_cached(&self.inner.sql.load_record)?
                 .query_row((&k, &now), |r| {
                     Ok(Record::new(
@@ -476,22 +537,21 @@ impl SessionStore for SqliteStore {
         })
     }
 
-    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+    pub(crate) fn load_by(&self, deadline: Option<Instant>, key: &str) -> Result<Option<Vec<u8>>> {
         let Some(k) = KeyParam::new(self.inner.mode, key) else {
             return Ok(None);
         };
         let now = InstantParam::new(self.inner.mode, SystemTime::now());
-        self.with_reader(|c| {
+        self.with_reader(deadline, |c| {
             c.prepare_cached(&self.inner.sql.load)?
                 .query_row((&k, &now), |r| Ok(stored_bytes(r.get_ref(0)?)))
                 .optional()
         })
     }
 
-    fn create(&self, record: &Record) -> Result<String> {
+    pub(crate) fn create_by(&self, deadline: Option<Instant>, record: &Record) -> Result<String> {
         let data = self.data_param(&record.data)?;
         let expires = InstantParam::new(self.inner.mode, record.expires_at);
-        let deadline = self.deadline();
         let conn = self.acquire(&self.inner.writer, deadline)?;
         self.bound_wait(&conn, deadline)?;
         let mut stmt = conn
@@ -511,14 +571,19 @@ impl SessionStore for SqliteStore {
         Err(Error::KeyExists)
     }
 
-    fn save(&self, key: &str, record: &Record) -> Result<String> {
+    pub(crate) fn save_by(
+        &self,
+        deadline: Option<Instant>,
+        key: &str,
+        record: &Record,
+    ) -> Result<String> {
         let data = self.data_param(&record.data)?;
         let Some(k) = KeyParam::new(self.inner.mode, key) else {
             return Err(Error::Interrupted);
         };
         let expires = InstantParam::new(self.inner.mode, record.expires_at);
         let now = InstantParam::new(self.inner.mode, SystemTime::now());
-        let updated = self.with_writer(|c| {
+        let updated = self.with_writer(deadline, |c| {
             c.prepare_cached(&self.inner.sql.update)?
                 .execute((&k, &data, &expires, &now))
         })?;
@@ -530,20 +595,22 @@ impl SessionStore for SqliteStore {
         }
     }
 
-    fn delete(&self, key: &str) -> Result<()> {
+    pub(crate) fn delete_by(&self, deadline: Option<Instant>, key: &str) -> Result<()> {
         let Some(k) = KeyParam::new(self.inner.mode, key) else {
             return Ok(());
         };
-        self.with_writer(|c| c.prepare_cached(&self.inner.sql.delete)?.execute([&k]))?;
+        self.with_writer(deadline, |c| {
+            c.prepare_cached(&self.inner.sql.delete)?.execute([&k])
+        })?;
         Ok(())
     }
 
-    fn exists(&self, key: &str) -> Result<bool> {
+    pub(crate) fn exists_by(&self, deadline: Option<Instant>, key: &str) -> Result<bool> {
         let Some(k) = KeyParam::new(self.inner.mode, key) else {
             return Ok(false);
         };
         let now = InstantParam::new(self.inner.mode, SystemTime::now());
-        self.with_reader(|c| {
+        self.with_reader(deadline, |c| {
             c.prepare_cached(&self.inner.sql.exists)?
                 .query_row((&k, &now), |_| Ok(()))
                 .optional()
@@ -551,13 +618,18 @@ impl SessionStore for SqliteStore {
         .map(|row| row.is_some())
     }
 
-    fn touch(&self, key: &str, expires_at: SystemTime) -> Result<()> {
+    pub(crate) fn touch_by(
+        &self,
+        deadline: Option<Instant>,
+        key: &str,
+        expires_at: SystemTime,
+    ) -> Result<()> {
         let Some(k) = KeyParam::new(self.inner.mode, key) else {
             return Err(Error::Interrupted);
         };
         let expires = InstantParam::new(self.inner.mode, expires_at);
         let now = InstantParam::new(self.inner.mode, SystemTime::now());
-        let updated = self.with_writer(|c| {
+        let updated = self.with_writer(deadline, |c| {
             c.prepare_cached(&self.inner.sql.touch)?
                 .execute((&k, &expires, &now))
         })?;
@@ -566,6 +638,36 @@ impl SessionStore for SqliteStore {
         } else {
             Err(Error::Interrupted)
         }
+    }
+}
+
+impl SessionStore for SqliteStore {
+    fn load_record(&self, key: &str) -> Result<Option<Record>> {
+        self.load_record_by(self.deadline(), key)
+    }
+
+    fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        self.load_by(self.deadline(), key)
+    }
+
+    fn create(&self, record: &Record) -> Result<String> {
+        self.create_by(self.deadline(), record)
+    }
+
+    fn save(&self, key: &str, record: &Record) -> Result<String> {
+        self.save_by(self.deadline(), key, record)
+    }
+
+    fn delete(&self, key: &str) -> Result<()> {
+        self.delete_by(self.deadline(), key)
+    }
+
+    fn exists(&self, key: &str) -> Result<bool> {
+        self.exists_by(self.deadline(), key)
+    }
+
+    fn touch(&self, key: &str, expires_at: SystemTime) -> Result<()> {
+        self.touch_by(self.deadline(), key, expires_at)
     }
 }
 
@@ -582,6 +684,32 @@ mod tests {
     fn mmap_of(conn: &Connection) -> i64 {
         conn.query_row("PRAGMA mmap_size", [], |r| r.get(0))
             .unwrap()
+    }
+
+    fn autocheckpoint_of(store: &SqliteStore) -> i64 {
+        store
+            .inner
+            .writer
+            .lock()
+            .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// With the checkpoint thread, no commit of the writer checkpoints; without it, SQLite's
+    /// own threshold stays, and nothing runs in place.
+    #[test]
+    fn checkpoints_move_off_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteConfig::native().open(dir.path().join("a")).unwrap();
+        assert_eq!(autocheckpoint_of(&store), 0);
+        assert!(store.inner._checkpointer.is_some() && store.inner.inline);
+        let store = SqliteConfig::native()
+            .with_checkpoint_interval(Duration::ZERO)
+            .open(dir.path().join("b"))
+            .unwrap();
+        assert_eq!(autocheckpoint_of(&store), 1000);
+        assert!(store.inner._checkpointer.is_none() && !store.inner.inline);
+        assert!(SqliteStore::in_memory().unwrap().inner.inline);
     }
 
     /// Every file connection, writer and readers, maps what the config asks for.

@@ -6,6 +6,7 @@ mod django;
 #[cfg(feature = "postgres")]
 mod executor;
 mod expiry;
+mod in_place;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod sqlite;
