@@ -54,6 +54,14 @@ pub struct FileConfig {
     pub create_dir: bool,
     /// The file layout (default [`Format::Native`]).
     pub format: Format,
+    /// Let async callers read in place (default `true`): the store's async side
+    /// ([`AsyncSessionStore`](session_core::AsyncSessionStore)) runs `load_record` and
+    /// `exists` on the calling task, and only writes (`create`, `save`, `delete`,
+    /// `touch`, sweeps), which sync and may wait for another request's lock, on tokio's
+    /// blocking pool. On a local filesystem a session file's read is a copy out of the
+    /// page cache; turn this off where a read can block for long (a network filesystem,
+    /// a cold spinning disk), and every operation moves to the blocking pool.
+    pub inline_reads: bool,
 }
 
 impl Default for FileConfig {
@@ -64,6 +72,7 @@ impl Default for FileConfig {
             stale_temp_age: Duration::from_secs(15 * 60),
             create_dir: false,
             format: Format::Native,
+            inline_reads: true,
         }
     }
 }
@@ -84,6 +93,17 @@ impl FileConfig {
     #[deprecated(note = "renamed to `with_fsync`")]
     pub fn fsync(self, on: bool) -> Self {
         self.with_fsync(on)
+    }
+
+    /// Sets [`inline_reads`](Self::inline_reads).
+    ///
+    /// ```
+    /// assert!(!session_file::FileConfig::default().with_inline_reads(false).inline_reads);
+    /// ```
+    #[must_use]
+    pub fn with_inline_reads(mut self, on: bool) -> Self {
+        self.inline_reads = on;
+        self
     }
 
     /// Sets [`sharded`](Self::sharded).

@@ -1,9 +1,61 @@
-//! Where the file store runs its blocking work for async callers: on tokio's blocking pool
-//! when called inside a tokio runtime, else on the calling thread. A clone of the store is
-//! a few pointers.
+//! Where the file store runs its work for async callers: reads in place (unless
+//! [`FileConfig::inline_reads`](crate::FileConfig::inline_reads) is off), writes on tokio's
+//! blocking pool; outside a tokio runtime everything runs on the calling thread. A clone of
+//! the store is a few pointers.
+
+use std::time::SystemTime;
+
+use session_core::{
+    AsyncClearExpired, AsyncSessionStore, ClearExpired, Record, Result, SessionStore,
+};
 
 use crate::FileStore;
 
 session_core::tokio_blocking_runner!(fn run, "file");
 
-session_core::impl_async_blocking!(FileStore, run, clear_expired);
+impl AsyncSessionStore for FileStore {
+    async fn load_record(&self, key: &str) -> Result<Option<Record>> {
+        if self.config().inline_reads {
+            return SessionStore::load_record(self, key);
+        }
+        let key = key.to_owned();
+        run(self.clone(), move |s| SessionStore::load_record(s, &key)).await
+    }
+
+    async fn create(&self, record: &Record) -> Result<String> {
+        let record = record.clone();
+        run(self.clone(), move |s| SessionStore::create(s, &record)).await
+    }
+
+    async fn save(&self, key: &str, record: &Record) -> Result<String> {
+        let (key, record) = (key.to_owned(), record.clone());
+        run(self.clone(), move |s| SessionStore::save(s, &key, &record)).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        let key = key.to_owned();
+        run(self.clone(), move |s| SessionStore::delete(s, &key)).await
+    }
+
+    async fn exists(&self, key: &str) -> Result<bool> {
+        if self.config().inline_reads {
+            return SessionStore::exists(self, key);
+        }
+        let key = key.to_owned();
+        run(self.clone(), move |s| SessionStore::exists(s, &key)).await
+    }
+
+    async fn touch(&self, key: &str, expires_at: SystemTime) -> Result<()> {
+        let key = key.to_owned();
+        run(self.clone(), move |s| {
+            SessionStore::touch(s, &key, expires_at)
+        })
+        .await
+    }
+}
+
+impl AsyncClearExpired for FileStore {
+    async fn clear_expired(&self) -> Result<u64> {
+        run(self.clone(), ClearExpired::clear_expired).await
+    }
+}

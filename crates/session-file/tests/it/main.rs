@@ -5,6 +5,7 @@ mod conformance;
 mod crash;
 mod django;
 mod expiry;
+mod in_place;
 mod store;
 
 use std::path::Path;
