@@ -271,6 +271,24 @@ fn cache_out_of_step(op: &'static str, key: &str, error: &Error) {
     );
 }
 
+impl<C: KeyedCache, S> CachedStore<C, S> {
+    /// What a load can answer from memory alone, without waiting: a malformed key's `None`,
+    /// or the cached record when the cache only touches memory and holds the key.
+    /// `None` means the store must be asked.
+    pub(crate) fn answer_in_place(&self, key: &str) -> Option<Option<Record>> {
+        if !key::is_well_formed(key) {
+            return Some(None);
+        }
+        if !self.cache.runs_inline() {
+            return None;
+        }
+        match self.cache.get(key) {
+            Ok(Some(record)) => Some(Some(record)),
+            Ok(None) | Err(_) => None,
+        }
+    }
+}
+
 impl<C: KeyedCache, S: SessionStore> SessionStore for CachedStore<C, S> {
     fn load_record(&self, key: &str) -> Result<Option<Record>> {
         if !key::is_well_formed(key) {

@@ -1,6 +1,7 @@
 //! Where the stores of this crate run for async callers: `MokaStore` in place (memory
-//! only), the others on tokio's blocking pool when called inside a tokio runtime (they
-//! wait on another store or on the network), else on the calling thread.
+//! only); `CachedStore` answers a hit of an in-memory cache in place; everything else runs
+//! on tokio's blocking pool when called inside a tokio runtime (it waits on another store
+//! or on the network), else on the calling thread.
 
 use std::time::SystemTime;
 
@@ -20,7 +21,11 @@ where
     C: KeyedCache + 'static,
     S: SessionStore + 'static,
 {
+    /// A hit in an in-memory cache answers in place; the rest goes to the blocking pool.
     async fn load_record(&self, key: &str) -> Result<Option<Record>> {
+        if let Some(answer) = self.answer_in_place(key) {
+            return Ok(answer);
+        }
         let key = key.to_owned();
         run(self.clone(), move |s| SessionStore::load_record(s, &key)).await
     }
@@ -37,6 +42,9 @@ where
         run(self.clone(), move |s| SessionStore::delete(s, &key)).await
     }
     async fn exists(&self, key: &str) -> Result<bool> {
+        if let Some(answer) = self.answer_in_place(key) {
+            return Ok(answer.is_some());
+        }
         let key = key.to_owned();
         run(self.clone(), move |s| SessionStore::exists(s, &key)).await
     }

@@ -310,3 +310,38 @@ fn a_huge_fill_ttl_saturates() {
     assert_eq!(store.load(&key).unwrap().as_deref(), Some(&b"{}"[..]));
     assert!(store.cache().contains(&key).unwrap());
 }
+
+/// A hit of an in-memory cache is answered on the calling task; a miss waits for the
+/// blocking pool (here kept busy, so "finished" says where each ran).
+#[test]
+fn async_hits_of_a_memory_cache_answer_in_place() {
+    use session_core::AsyncSessionStore;
+    let store = cached();
+    let key = SessionStore::create(&store, &live(b"hot")).unwrap();
+    let cold = SessionStore::create(store.store(), &live(b"cold")).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .max_blocking_threads(1)
+        .enable_time()
+        .build()
+        .unwrap();
+    let (free, freed) = std::sync::mpsc::channel::<()>();
+    runtime.spawn_blocking(move || freed.recv_timeout(Duration::from_secs(60)));
+    runtime.block_on(async {
+        let hit = AsyncSessionStore::load_record(&store, &key).await.unwrap();
+        assert_eq!(hit.unwrap().data, b"hot");
+        assert!(AsyncSessionStore::exists(&store, &key).await.unwrap());
+        assert!(
+            AsyncSessionStore::load_record(&store, "../x")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let task_store = store.clone();
+        let miss =
+            tokio::spawn(async move { AsyncSessionStore::load_record(&task_store, &cold).await });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!miss.is_finished(), "a cache miss ran in place");
+        free.send(()).unwrap();
+        assert_eq!(miss.await.unwrap().unwrap().unwrap().data, b"cold");
+    });
+}
