@@ -400,6 +400,19 @@ fn main() {
             1e9 / v
         );
     }
+    if let (Some(hop), Some(now), Some(inline)) = (
+        m.get("tower/db-file-hop"),
+        m.get("tower/db-file"),
+        m.get("tower/db-file-inline"),
+    ) {
+        let _ = writeln!(
+            out,
+            "\nSQLite file: the default path is {:.2}× the sync face inline and {:.2}× the \
+             previous one-hop-per-phase path.",
+            now / inline,
+            now / hop
+        );
+    }
     if let (Some(a), Some(b)) = (m.get("tower/memory"), m.get("tower/memory-blocking")) {
         let _ = writeln!(
             out,
@@ -414,6 +427,10 @@ fn main() {
         let (n, b) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
         let per = n.parse::<f64>().map_or("–".into(), |n| time(v / n));
         let _ = writeln!(out, "| {b} | {n} | {} | {per} |", time(v));
+    }
+    // the stall bench is not a criterion bench: it leaves its own table beside the estimates
+    if let Ok(stall) = std::fs::read_to_string(dir.join("stall.md")) {
+        out.push_str(&stall);
     }
     print!("{out}");
 }
