@@ -25,11 +25,11 @@ use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
 use http::{Request, header};
-use session_benches::RunMode;
+use session_benches::{RunMode, visit};
 use session_core::SessionManager;
 use session_db::{SqliteConfig, Synchronous};
 use session_file::{FileConfig, FileStore};
-use session_tower::{Session, SessionLayer};
+use session_tower::SessionLayer;
 use tower::ServiceExt;
 
 const WORKERS: usize = 2;
@@ -38,20 +38,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(1);
 /// The other connection holds the write lock this long, every `LOCK_EVERY`.
 const LOCK_HELD: Duration = Duration::from_millis(20);
 const LOCK_EVERY: Duration = Duration::from_millis(100);
-
-/// Reads `member_id` and writes it back incremented: a load and a save per request.
-async fn visit(session: Session) -> &'static str {
-    let n = session
-        .get::<i64>("member_id")
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or(0);
-    match session.insert("member_id", n + 1).await {
-        Ok(()) => "ok",
-        Err(_) => "error",
-    }
-}
 
 thread_local! {
     /// This thread's scheduler statistics (Linux), kept open and re-read in place.

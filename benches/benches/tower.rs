@@ -17,24 +17,10 @@ use axum::body::Body;
 use axum::routing::get;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use http::{Request, header};
-use session_benches::{Backend, Codec, RunMode, Size};
+use session_benches::{Backend, Codec, RunMode, Size, visit};
 use session_core::{MemoryStore, SessionManager, SessionStore};
-use session_tower::{Session, SessionLayer};
+use session_tower::SessionLayer;
 use tower::ServiceExt;
-
-/// Reads `member_id` and writes it back incremented: a load and a real save per request.
-async fn visit(session: Session) -> &'static str {
-    let n = session
-        .get::<i64>("member_id")
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or(0);
-    match session.insert("member_id", n + 1).await {
-        Ok(()) => "ok",
-        Err(_) => "error",
-    }
-}
 
 async fn plain() -> &'static str {
     "ok"

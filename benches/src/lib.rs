@@ -25,4 +25,4 @@ pub use floor::{
     CachedFloor, DjangoSqliteFloor, FileFloor, Floor, MokaFloor, PgFloor, RedisFloor, SignerFloor,
     SqliteFloor,
 };
-pub use workload::{Payload, RunMode, Size, USERNAME, filter_in, live_until, wanted};
+pub use workload::{Payload, RunMode, Size, USERNAME, filter_in, live_until, visit, wanted};
