@@ -31,8 +31,10 @@ pub const INTERRUPTED_MESSAGE: &str = "The request's session was deleted before 
 /// - **The store schedules its I/O**: the layer performs the session's store operations
 ///   through the store's async face ([`AsyncSessionStore`](session_core::AsyncSessionStore)):
 ///   memory-only stores (signed cookies, moka, [`MemoryStore`](session_core::MemoryStore))
-///   answer in place, stores that block (SQLite, files, the sync PostgreSQL and Redis
-///   clients) move each operation to tokio's blocking pool, async engines just await. Which
+///   answer in place; SQLite runs an operation in place when it cannot wait and on tokio's
+///   blocking pool when it would; files read in place and write on the pool; the sync
+///   PostgreSQL and Redis clients move each operation to the pool; async engines just
+///   await. Which
 ///   operations happen is the session's decision (core's steps), never the layer's. A
 ///   manager over a sync face alone ([`SessionManager::new_sync`]) runs on the blocking pool
 ///   in one hop per request phase.
@@ -85,15 +87,15 @@ impl SessionLayer {
     /// sends even a memory-only store there, in one hop per request phase. By default the
     /// store's async face decides.
     ///
-    /// **When `inline(true)` pays off**: a hop to the blocking pool and back costs about
-    /// 30 µs for a no-op and 45–50 µs per hop inside a request on a 2-core machine
-    /// (`cargo run --release -p session-demo --example hop_cost`), more than a SQLite load
-    /// (~7 µs) and as much as a SQLite save in WAL mode. For a *fast local* store on a
-    /// lightly loaded service, inline I/O removes that overhead (two hops for a request
-    /// that reads and saves). The price: while the store works, that executor thread serves
-    /// no other request, and a slow disk, a lock wait (SQLite busy timeout) or a network
-    /// store stalls every task on the thread. Never use it for network stores: a
-    /// PostgreSQL store refuses to run inline, every request then failing with a 500.
+    /// **Rarely needed now**: a hop to the blocking pool and back costs about 30 µs for a
+    /// no-op and 45–50 µs per hop inside a request on a 2-core machine (`cargo run
+    /// --release -p session-demo --example hop_cost`), more than a SQLite load (~7 µs), and
+    /// the SQLite store already avoids it whenever nothing has to wait. `inline(true)`
+    /// also runs the operations that *would* wait on the executor thread: while SQLite
+    /// waits for another process's lock (up to its busy timeout), or a file is fsynced,
+    /// that thread serves no other request. Never use it for network stores: a PostgreSQL
+    /// store refuses to run inline, every request then failing with a 500. `inline(false)`
+    /// puts every operation behind a hop, as a store without an async face would be.
     ///
     /// ```
     /// # use session_core::{MemoryStore, SessionManager};
