@@ -5,8 +5,9 @@
 //! blocking pool (`SessionLayer::inline(false)`): the difference is the hop's cost.
 //!
 //! Each backend runs as the layer drives it by default, through the store's async face
-//! (`SessionManager::new`); `db-file-hop` is the SQLite file store through its sync face
-//! in one blocking-pool hop per request phase (`SessionManager::new_sync`), and
+//! (`SessionManager::new`); `db-file-hop` (and `postgres-hop`, `redis-hop`) is the store
+//! through its sync face in one blocking-pool hop per request phase
+//! (`SessionManager::new_sync`, the previous default), and
 //! `db-file-inline` through its sync face on the executor (`inline(true)`).
 
 use std::hint::black_box;
@@ -91,13 +92,13 @@ fn tower(c: &mut Criterion) {
         let fixture = backend.build(RunMode::from_env().store_sizes()[0], Size::Typical);
         let (manager, keys) =
             seeded(codec.manager_with_async(fixture.store.clone(), fixture.async_store.clone()));
-        if backend.name() == "db-file" {
+        if matches!(backend.name(), "db-file" | "postgres" | "redis") {
             // The previous default first: a run that comes first on a fresh SQLite file
             // pays its WAL's first checkpoints, so the default is not favoured by order.
             let app = Router::new()
                 .route("/", get(visit))
                 .layer(SessionLayer::new(codec.manager(fixture.store.clone())));
-            run(&mut group, "db-file-hop", app, &keys);
+            run(&mut group, &format!("{}-hop", backend.name()), app, &keys);
         }
         let app = Router::new()
             .route("/", get(visit))
