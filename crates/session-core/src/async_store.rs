@@ -81,6 +81,12 @@ use crate::{Error, MemoryStore, Outcome, Record, Result, StoreOp};
 pub trait AsyncSessionStore: Send + Sync {
     /// The record (bytes and expiry) of a live session, or `None`. Never creates anything.
     fn load_record(&self, key: &str) -> impl Future<Output = Result<Option<Record>>> + Send;
+    /// The stored bytes of a live session, or `None`: [`load_record`](Self::load_record)
+    /// without the expiry, which is all a session's load needs. Override it when the
+    /// engine answers that more cheaply (one `GET` where the expiry takes a second lookup).
+    fn load(&self, key: &str) -> impl Future<Output = Result<Option<Vec<u8>>>> + Send {
+        async move { Ok(self.load_record(key).await?.map(|record| record.data)) }
+    }
     /// Stores a new session under a fresh key and returns that key. Never overwrites.
     fn create(&self, record: &Record) -> impl Future<Output = Result<String>> + Send;
     /// Updates an existing live session; returns the key to send to the client.
@@ -119,6 +125,9 @@ macro_rules! forward_async_store {
         impl<S: AsyncSessionStore> AsyncSessionStore for $ty {
             fn load_record(&self, key: &str) -> impl Future<Output = Result<Option<Record>>> + Send {
                 (**self).load_record(key)
+            }
+            fn load(&self, key: &str) -> impl Future<Output = Result<Option<Vec<u8>>>> + Send {
+                (**self).load(key)
             }
             fn create(&self, record: &Record) -> impl Future<Output = Result<String>> + Send {
                 (**self).create(record)
@@ -163,6 +172,8 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait DynAsyncStore: Send + Sync {
     /// [`AsyncSessionStore::load_record`], boxed.
     fn load_record<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Record>>>;
+    /// [`AsyncSessionStore::load`], boxed.
+    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>>>;
     /// [`AsyncSessionStore::create`], boxed.
     fn create<'a>(&'a self, record: &'a Record) -> BoxFuture<'a, Result<String>>;
     /// [`AsyncSessionStore::save`], boxed.
@@ -180,6 +191,9 @@ pub trait DynAsyncStore: Send + Sync {
 impl<S: AsyncSessionStore> DynAsyncStore for S {
     fn load_record<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Record>>> {
         Box::pin(AsyncSessionStore::load_record(self, key))
+    }
+    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>>> {
+        Box::pin(AsyncSessionStore::load(self, key))
     }
     fn create<'a>(&'a self, record: &'a Record) -> BoxFuture<'a, Result<String>> {
         Box::pin(AsyncSessionStore::create(self, record))
@@ -226,10 +240,7 @@ impl StoreOp {
 
     async fn perform_async_inner(self, store: &(impl DynAsyncStore + ?Sized)) -> Result<Outcome> {
         match self {
-            StoreOp::Load { key } => store
-                .load_record(&key)
-                .await
-                .map(|record| Outcome::Loaded(record.map(|r| r.data))),
+            StoreOp::Load { key } => store.load(&key).await.map(Outcome::Loaded),
             StoreOp::Create { record } => store.create(&record).await.map(Outcome::Created),
             StoreOp::Save { key, record } => store.save(&key, &record).await.map(Outcome::Saved),
             StoreOp::Delete { key } => store.delete(&key).await.map(|()| Outcome::Deleted),
@@ -263,6 +274,12 @@ macro_rules! impl_async_inline {
                 key: &str,
             ) -> $crate::Result<::std::option::Option<$crate::Record>> {
                 $crate::SessionStore::load_record(self, key)
+            }
+            async fn load(
+                &self,
+                key: &str,
+            ) -> $crate::Result<::std::option::Option<::std::vec::Vec<u8>>> {
+                $crate::SessionStore::load(self, key)
             }
             async fn create(
                 &self,
@@ -340,6 +357,16 @@ macro_rules! impl_async_blocking {
                 let key = key.to_owned();
                 $run(::std::clone::Clone::clone(self), move |s: &$ty| {
                     $crate::SessionStore::load_record(s, &key)
+                })
+                .await
+            }
+            async fn load(
+                &self,
+                key: &str,
+            ) -> $crate::Result<::std::option::Option<::std::vec::Vec<u8>>> {
+                let key = key.to_owned();
+                $run(::std::clone::Clone::clone(self), move |s: &$ty| {
+                    $crate::SessionStore::load(s, &key)
                 })
                 .await
             }

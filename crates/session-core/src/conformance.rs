@@ -1093,6 +1093,9 @@ macro_rules! forward_store {
             fn load_record(&self, key: &str) -> impl ::std::future::Future<Output = $crate::Result<::std::option::Option<$crate::Record>>> + Send {
                 $crate::AsyncSessionStore::load_record(&self.$field, key)
             }
+            fn load(&self, key: &str) -> impl ::std::future::Future<Output = $crate::Result<::std::option::Option<::std::vec::Vec<u8>>>> + Send {
+                $crate::AsyncSessionStore::load(&self.$field, key)
+            }
             fn create(&self, record: &$crate::Record) -> impl ::std::future::Future<Output = $crate::Result<::std::string::String>> + Send {
                 $crate::AsyncSessionStore::create(&self.$field, record)
             }
@@ -1107,6 +1110,9 @@ macro_rules! forward_store {
             }
             fn touch(&self, key: &str, expires_at: ::std::time::SystemTime) -> impl ::std::future::Future<Output = $crate::Result<()>> + Send {
                 $crate::AsyncSessionStore::touch(&self.$field, key, expires_at)
+            }
+            fn backend_name(&self) -> &'static str {
+                $crate::AsyncSessionStore::backend_name(&self.$field)
             }
         }
     };
@@ -1223,6 +1229,9 @@ impl<S, E> BlockOn<S, E> {
 impl<S: crate::AsyncSessionStore, E: Executor> SessionStore for BlockOn<S, E> {
     fn load_record(&self, key: &str) -> crate::Result<Option<Record>> {
         self.executor.block_on(self.store.load_record(key))
+    }
+    fn load(&self, key: &str) -> crate::Result<Option<Vec<u8>>> {
+        self.executor.block_on(self.store.load(key))
     }
     fn create(&self, record: &Record) -> crate::Result<String> {
         self.executor.block_on(self.store.create(record))

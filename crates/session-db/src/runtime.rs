@@ -29,6 +29,14 @@ impl AsyncSessionStore for SqliteStore {
         run(self.clone(), move |s| SessionStore::load_record(s, &key)).await
     }
 
+    async fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        if let Some(done) = self.try_in_place(|s, deadline| s.load_by(deadline, key)) {
+            return done;
+        }
+        let key = key.to_owned();
+        run(self.clone(), move |s| SessionStore::load(s, &key)).await
+    }
+
     async fn create(&self, record: &Record) -> Result<String> {
         if let Some(done) = self.try_in_place(|s, deadline| s.create_by(deadline, record)) {
             return done;

@@ -22,6 +22,14 @@ impl AsyncSessionStore for FileStore {
         run(self.clone(), move |s| SessionStore::load_record(s, &key)).await
     }
 
+    async fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        if self.config().inline_reads {
+            return SessionStore::load(self, key);
+        }
+        let key = key.to_owned();
+        run(self.clone(), move |s| SessionStore::load(s, &key)).await
+    }
+
     async fn create(&self, record: &Record) -> Result<String> {
         let record = record.clone();
         run(self.clone(), move |s| SessionStore::create(s, &record)).await
