@@ -229,7 +229,10 @@ impl StoreOp {
     pub async fn perform_async(self, store: &(impl DynAsyncStore + ?Sized)) -> Result<Outcome> {
         use tracing::Instrument as _;
         let span = self.span(store.backend_name());
-        let started = std::time::Instant::now();
+        if span.is_disabled() {
+            return self.perform_async_inner(store).await;
+        }
+        let started = Some(std::time::Instant::now());
         let outcome = self
             .perform_async_inner(store)
             .instrument(span.clone())

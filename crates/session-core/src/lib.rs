@@ -40,7 +40,28 @@ pub use store::{CREATE_ATTEMPTS, ClearExpired, MemoryStore, Record, SessionStore
 /// ```
 pub fn key_prefix(key: &str) -> String {
     match key.char_indices().nth(8) {
-        Some((i, _)) => format!("{}…", &key[..i]),
+        Some((i, _)) => {
+            let mut prefix = String::with_capacity(i + '…'.len_utf8());
+            prefix.push_str(&key[..i]);
+            prefix.push('…');
+            prefix
+        }
         None => key.to_owned(),
+    }
+}
+
+/// [`key_prefix`] as a `Display` value: nothing is allocated unless it is written (a
+/// tracing span nobody records never formats it).
+pub(crate) struct KeyPrefix<'a>(pub(crate) &'a str);
+
+impl std::fmt::Display for KeyPrefix<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.char_indices().nth(8) {
+            Some((i, _)) => {
+                f.write_str(&self.0[..i])?;
+                f.write_str("…")
+            }
+            None => f.write_str(self.0),
+        }
     }
 }

@@ -255,15 +255,26 @@ fn push_http_date(out: &mut String, t: SystemTime) {
         .filter(|dt| dt.year() <= 9999)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let (h, m, s) = dt.to_hms();
-    let _ = write!(
-        out,
-        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-        WEEKDAYS[usize::from(dt.weekday().number_days_from_monday())],
-        dt.day(),
-        MONTHS[usize::from(u8::from(dt.month())) - 1],
-        dt.year(),
-        h,
-        m,
-        s
-    );
+    // by hand: `write!` with padding cost more than the rest of the header
+    let two = |out: &mut String, n: u8| {
+        out.push(char::from(b'0' + n / 10));
+        out.push(char::from(b'0' + n % 10));
+    };
+    out.push_str(WEEKDAYS[usize::from(dt.weekday().number_days_from_monday())]);
+    out.push_str(", ");
+    two(out, dt.day());
+    out.push(' ');
+    out.push_str(MONTHS[usize::from(u8::from(dt.month())) - 1]);
+    out.push(' ');
+    // 0..=9999 after the filter above
+    let year = u16::try_from(dt.year()).unwrap_or(1970);
+    two(out, u8::try_from(year / 100).unwrap_or(19));
+    two(out, u8::try_from(year % 100).unwrap_or(70));
+    out.push(' ');
+    two(out, h);
+    out.push(':');
+    two(out, m);
+    out.push(':');
+    two(out, s);
+    out.push_str(" GMT");
 }

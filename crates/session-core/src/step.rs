@@ -100,7 +100,7 @@ impl StoreOp {
     pub fn perform(self, store: &(impl SessionStore + ?Sized)) -> Result<Outcome> {
         let span = self.span(store.backend_name());
         let _entered = span.enter();
-        let started = std::time::Instant::now();
+        let started = (!span.is_disabled()).then(std::time::Instant::now);
         let outcome = match self {
             StoreOp::Load { key } => store.load(&key).map(Outcome::Loaded),
             StoreOp::Create { record } => store.create(&record).map(Outcome::Created),
@@ -115,17 +115,15 @@ impl StoreOp {
     /// `op`, `key` (its prefix only), and, once it is done, `outcome` and `micros`.
     pub(crate) fn span(&self, backend: &'static str) -> tracing::Span {
         let key = match self {
-            StoreOp::Load { key } | StoreOp::Save { key, .. } | StoreOp::Delete { key } => {
-                crate::key_prefix(key)
-            }
-            StoreOp::Create { .. } => String::new(),
+            StoreOp::Load { key } | StoreOp::Save { key, .. } | StoreOp::Delete { key } => key,
+            StoreOp::Create { .. } => "",
         };
         tracing::debug_span!(
             target: "session::store",
             "session.store",
             backend,
             op = self.name(),
-            key = %key,
+            key = %crate::KeyPrefix(key),
             outcome = tracing::field::Empty,
             micros = tracing::field::Empty,
         )
@@ -180,11 +178,16 @@ impl std::fmt::Debug for Outcome {
 }
 
 /// Records how an operation ended on its span.
+/// Records how a store operation ended on its span; `started` is `None` when no subscriber
+/// takes the span (then nothing is measured or recorded).
 pub(crate) fn record_outcome(
     span: &tracing::Span,
     outcome: &Result<Outcome>,
-    started: std::time::Instant,
+    started: Option<std::time::Instant>,
 ) {
+    let Some(started) = started else {
+        return;
+    };
     let name = match outcome {
         Ok(Outcome::Loaded(None)) => "miss",
         Ok(Outcome::Loaded(Some(_))) => "hit",

@@ -42,7 +42,11 @@ impl Handle {
 
     /// Runs `f` on the session without store I/O (the session is already loaded).
     pub(crate) async fn memory<T>(&self, f: impl FnOnce(&mut CoreSession) -> T) -> T {
-        let mut guard = self.session.lock().await;
+        // uncontended (the common case): no lock future at all
+        let mut guard = match self.session.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => self.session.lock().await,
+        };
         f(&mut guard)
     }
 
@@ -71,7 +75,10 @@ impl Handle {
         begin: impl FnOnce(&mut CoreSession) -> B,
         then: impl FnOnce(&mut CoreSession, B) -> T,
     ) -> Result<T> {
-        let mut guard = Arc::clone(&self.session).lock_owned().await;
+        let mut guard = match Arc::clone(&self.session).try_lock_owned() {
+            Ok(guard) => guard,
+            Err(_) => Arc::clone(&self.session).lock_owned().await,
+        };
         let value = begin(&mut guard);
         if !guard.needs_store() {
             guard.perform_pending()?;

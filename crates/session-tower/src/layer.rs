@@ -195,8 +195,7 @@ where
         let manager = self.manager.clone();
         Box::pin(async move {
             let response = response.await?;
-            let request_prefix = cookie.value.as_deref().map(key_prefix);
-            Ok(finish(manager, handle, cookie.present, request_prefix, response).await)
+            Ok(finish(manager, handle, cookie.present, cookie.value, response).await)
         })
     }
 }
@@ -206,9 +205,11 @@ async fn finish<B: From<&'static str>>(
     manager: SessionManager,
     handle: Handle,
     had_cookie: bool,
-    request_prefix: Option<String>,
+    request_key: Option<String>,
     mut response: Response<B>,
 ) -> Response<B> {
+    // for the error paths only: the prefix of the key the request came with
+    let request_prefix = || request_key.as_deref().map(key_prefix);
     let status = response.status().as_u16();
     let result = handle
         .drive(|s| {
@@ -229,12 +230,13 @@ async fn finish<B: From<&'static str>>(
         Ok((action, prefix)) => {
             if let Err(error) = apply(&manager, &action, response.headers_mut()) {
                 tracing::error!(error = %error, "session cookie is not a valid header value");
-                return server_error(request_prefix);
+                return server_error(request_prefix());
             }
             response.extensions_mut().insert(SessionKeyPrefix(prefix));
             response
         }
         Err(Error::Interrupted) => {
+            let request_prefix = request_prefix();
             tracing::warn!(
                 key = request_prefix.as_deref().unwrap_or("-"),
                 "session deleted while the request ran; answering 400"
@@ -246,6 +248,7 @@ async fn finish<B: From<&'static str>>(
             response
         }
         Err(error) => {
+            let request_prefix = request_prefix();
             tracing::error!(
                 key = request_prefix.as_deref().unwrap_or("-"),
                 error = &error as &dyn std::error::Error,
@@ -295,6 +298,10 @@ fn apply(
 /// Django's `patch_vary_headers(response, ("Cookie",))`: adds `Cookie` to the `Vary`
 /// list unless it (or `*`) is there already, keeping the existing entries.
 fn patch_vary(headers: &mut HeaderMap) {
+    if !headers.contains_key(VARY) {
+        headers.insert(VARY, HeaderValue::from_static("Cookie"));
+        return;
+    }
     let mut entries = Vec::new();
     let mut readable = true;
     for value in headers.get_all(VARY) {
