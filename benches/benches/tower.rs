@@ -9,6 +9,10 @@
 //! through its sync face in one blocking-pool hop per request phase
 //! (`SessionManager::new_sync`, the previous default), and
 //! `db-file-inline` through its sync face on the executor (`inline(true)`).
+//!
+//! `peer-tower-sessions-memory` and `peer-tower-sessions-moka` serve the same handler
+//! through tower-sessions (its `MemoryStore` and `MokaStore`), in the same run; `report`
+//! prints our `memory` and `cache` rows against them.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -27,16 +31,44 @@ async fn plain() -> &'static str {
     "ok"
 }
 
+/// 64 sessions made through `manager`, and the `Cookie` header of each.
 fn seeded(manager: SessionManager) -> (SessionManager, Vec<String>) {
-    let keys = (0..64)
+    let cookies = (0..64)
         .map(|i| {
             let mut s = manager.session(None);
             s.insert("member_id", i).unwrap();
             s.save().unwrap();
-            s.key().unwrap().to_owned()
+            format!("sessionid={}", s.key().unwrap())
         })
         .collect();
-    (manager, keys)
+    (manager, cookies)
+}
+
+/// [`visit`] written for tower-sessions: the same reads and writes.
+async fn peer_visit(session: tower_sessions::Session) -> &'static str {
+    let n = session
+        .get::<i64>("member_id")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(0);
+    match session.insert("member_id", n + 1).await {
+        Ok(()) => "ok",
+        Err(_) => "error",
+    }
+}
+
+/// 64 sessions made through a tower-sessions `app` (one request each, no cookie), and the
+/// `Cookie` header of each.
+fn peer_seeded(rt: &tokio::runtime::Runtime, app: &Router) -> Vec<String> {
+    (0..64)
+        .map(|_| {
+            let req = Request::builder().uri("/").body(Body::empty()).unwrap();
+            let res = rt.block_on(app.clone().oneshot(req)).unwrap();
+            let set = res.headers()[header::SET_COOKIE].to_str().unwrap();
+            set.split(';').next().unwrap().to_owned()
+        })
+        .collect()
 }
 
 fn tower(c: &mut Criterion) {
@@ -46,24 +78,25 @@ fn tower(c: &mut Criterion) {
     let mut group = c.benchmark_group("tower");
     group.throughput(Throughput::Elements(1));
 
-    let run =
-        |group: &mut criterion::BenchmarkGroup<'_, _>, name: &str, app: Router, keys: &[String]| {
-            let mut i = 0usize;
-            group.bench_function(name, |b| {
-                b.iter(|| {
-                    i = i.wrapping_add(1);
-                    let mut req = Request::builder().uri("/");
-                    if !keys.is_empty() {
-                        let cookie = format!("sessionid={}", keys[i % keys.len()]);
-                        req = req.header(header::COOKIE, cookie);
-                    }
-                    let req = req.body(Body::empty()).unwrap();
-                    let res = rt.block_on(app.clone().oneshot(req)).unwrap();
-                    assert!(res.status().is_success());
-                    black_box(res)
-                })
-            });
-        };
+    let run = |group: &mut criterion::BenchmarkGroup<'_, _>,
+               name: &str,
+               app: Router,
+               cookies: &[String]| {
+        let mut i = 0usize;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                i = i.wrapping_add(1);
+                let mut req = Request::builder().uri("/");
+                if !cookies.is_empty() {
+                    req = req.header(header::COOKIE, &cookies[i % cookies.len()]);
+                }
+                let req = req.body(Body::empty()).unwrap();
+                let res = rt.block_on(app.clone().oneshot(req)).unwrap();
+                assert!(res.status().is_success());
+                black_box(res)
+            })
+        });
+    };
 
     run(
         &mut group,
@@ -79,18 +112,41 @@ fn tower(c: &mut Criterion) {
         run(&mut group, "layer-unused", app, &[]);
     }
 
+    // The peer: tower-sessions on the same handler, over its memory and moka stores.
+    for (name, app) in [
+        (
+            "peer-tower-sessions-memory",
+            Router::new().route("/", get(peer_visit)).layer(
+                tower_sessions::SessionManagerLayer::new(tower_sessions::MemoryStore::default())
+                    .with_secure(false),
+            ),
+        ),
+        (
+            "peer-tower-sessions-moka",
+            Router::new().route("/", get(peer_visit)).layer(
+                tower_sessions::SessionManagerLayer::new(
+                    tower_sessions_moka_store::MokaStore::new(Some(100_000)),
+                )
+                .with_secure(false),
+            ),
+        ),
+    ] {
+        let cookies = peer_seeded(&rt, &app);
+        run(&mut group, name, app, &cookies);
+    }
+
     let memory: Arc<dyn SessionStore> = Arc::new(MemoryStore::new());
-    let (manager, keys) = seeded(Codec::Json.manager(memory));
+    let (manager, cookies) = seeded(Codec::Json.manager(memory));
     for (name, inline) in [("memory", true), ("memory-blocking", false)] {
         let layer = SessionLayer::new(manager.clone()).inline(inline);
         let app = Router::new().route("/", get(visit)).layer(layer);
-        run(&mut group, name, app, &keys);
+        run(&mut group, name, app, &cookies);
     }
 
     for backend in Backend::all() {
         let codec = backend.codecs()[0];
         let fixture = backend.build(RunMode::from_env().store_sizes()[0], Size::Typical);
-        let (manager, keys) =
+        let (manager, cookies) =
             seeded(codec.manager_with_async(fixture.store.clone(), fixture.async_store.clone()));
         if matches!(backend.name(), "db-file" | "postgres" | "redis") {
             // The previous default first: a run that comes first on a fresh SQLite file
@@ -98,17 +154,22 @@ fn tower(c: &mut Criterion) {
             let app = Router::new()
                 .route("/", get(visit))
                 .layer(SessionLayer::new(codec.manager(fixture.store.clone())));
-            run(&mut group, &format!("{}-hop", backend.name()), app, &keys);
+            run(
+                &mut group,
+                &format!("{}-hop", backend.name()),
+                app,
+                &cookies,
+            );
         }
         let app = Router::new()
             .route("/", get(visit))
             .layer(SessionLayer::new(manager.clone()));
-        run(&mut group, backend.name(), app, &keys);
+        run(&mut group, backend.name(), app, &cookies);
         if backend.name() == "db-file" {
             let app = Router::new()
                 .route("/", get(visit))
                 .layer(SessionLayer::new(manager).inline(true));
-            run(&mut group, "db-file-inline", app, &keys);
+            run(&mut group, "db-file-inline", app, &cookies);
         }
     }
     group.finish();

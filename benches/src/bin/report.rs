@@ -413,6 +413,34 @@ fn main() {
             now / hop
         );
     }
+    for (ours, peer, store) in [
+        (
+            "tower/memory",
+            "tower/peer-tower-sessions-memory",
+            "MemoryStore",
+        ),
+        ("tower/cache", "tower/peer-tower-sessions-moka", "MokaStore"),
+    ] {
+        if let (Some(ours), Some(peer)) = (m.get(ours), m.get(peer)) {
+            let speedup = peer / ours;
+            let verdict = if speedup >= 1.3 { "met" } else { "missed" };
+            let _ = writeln!(
+                out,
+                "\nAgainst tower-sessions' {store} on the same handler: ours is {speedup:.2}× \
+                 faster (target ≥ 1.3×: {verdict})."
+            );
+        }
+    }
+    if let (Some(bare), Some(memory)) = (m.get("tower/no-layer"), m.get("tower/memory")) {
+        let extra = memory - bare;
+        let verdict = if extra <= 2000.0 { "met" } else { "missed" };
+        let _ = writeln!(
+            out,
+            "\nLayer overhead over a bare route (memory store, load + save): {} (target ≤ 2 µs: \
+             {verdict}).",
+            time(extra)
+        );
+    }
     if let (Some(a), Some(b)) = (m.get("tower/memory"), m.get("tower/memory-blocking")) {
         let _ = writeln!(
             out,

@@ -1,0 +1,90 @@
+//! A fixed number of requests through one axum app, for instruction counts under
+//! callgrind: the session layer over `MemoryStore` (`memory`), tower-sessions over its
+//! `MemoryStore` on the same handler (`peer`), or the bare route (`bare`).
+//!
+//! ```sh
+//! cargo build --release -p session-benches --example layer_profile
+//! valgrind --tool=callgrind target/release/examples/layer_profile memory 1000
+//! valgrind --tool=callgrind target/release/examples/layer_profile memory 11000
+//! ```
+//!
+//! The difference between two counts divided by 10,000 is the cost of one request, setup
+//! excluded; the same for `peer` and `bare` gives the ratios of the benchmarks page.
+
+use axum::Router;
+use axum::body::Body;
+use axum::routing::get;
+use http::{Request, header};
+use session_benches::visit;
+use session_core::{MemoryStore, SessionManager};
+use session_tower::SessionLayer;
+use tower::ServiceExt;
+
+async fn plain() -> &'static str {
+    "ok"
+}
+
+async fn peer_visit(session: tower_sessions::Session) -> &'static str {
+    let n = session
+        .get::<i64>("member_id")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(0);
+    match session.insert("member_id", n + 1).await {
+        Ok(()) => "ok",
+        Err(_) => "error",
+    }
+}
+
+fn main() {
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    let n: usize = std::env::args()
+        .nth(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20000);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let manager = SessionManager::new(MemoryStore::new());
+    let cookies: Vec<String> = (0..64)
+        .map(|i| {
+            let mut s = manager.session(None);
+            s.insert("member_id", i).unwrap();
+            s.save().unwrap();
+            format!("sessionid={}", s.key().unwrap())
+        })
+        .collect();
+    let peer_app = Router::new().route("/", get(peer_visit)).layer(
+        tower_sessions::SessionManagerLayer::new(tower_sessions::MemoryStore::default())
+            .with_secure(false),
+    );
+    let peer_cookies: Vec<String> = (0..64)
+        .map(|_| {
+            let req = Request::builder().uri("/").body(Body::empty()).unwrap();
+            let res = rt.block_on(peer_app.clone().oneshot(req)).unwrap();
+            let set = res.headers()[header::SET_COOKIE].to_str().unwrap();
+            set.split(';').next().unwrap().to_owned()
+        })
+        .collect();
+    let (app, cookies) = match mode.as_str() {
+        "peer" => (peer_app, peer_cookies),
+        "bare" => (Router::new().route("/", get(plain)), cookies),
+        _ => (
+            Router::new()
+                .route("/", get(visit))
+                .layer(SessionLayer::new(manager)),
+            cookies,
+        ),
+    };
+    for i in 0..n {
+        let mut req = Request::builder().uri("/");
+        if mode != "bare" {
+            req = req.header(header::COOKIE, &cookies[i % 64]);
+        }
+        let res = rt
+            .block_on(app.clone().oneshot(req.body(Body::empty()).unwrap()))
+            .unwrap();
+        assert!(res.status().is_success());
+    }
+}
