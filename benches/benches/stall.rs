@@ -25,7 +25,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
 use http::{Request, header};
-use session_benches::{RunMode, visit};
+use session_benches::{RunMode, seed_cookies, visit};
 use session_core::SessionManager;
 use session_db::{SqliteConfig, Synchronous};
 use session_file::{FileConfig, FileStore};
@@ -167,14 +167,8 @@ fn run(name: &'static str, store: Store, inline: Option<bool>, length: Duration)
         }
         Store::Memory => SessionManager::new(session_core::MemoryStore::new()),
     };
-    let keys: Vec<String> = (0..CLIENTS)
-        .map(|i| {
-            let mut s = manager.session(None);
-            s.insert("member_id", i).expect("insert");
-            s.save().expect("save");
-            s.key().expect("key").to_owned()
-        })
-        .collect();
+    let mut cookies = seed_cookies(&manager);
+    cookies.truncate(CLIENTS);
     let mut layer = SessionLayer::new(manager);
     if let Some(inline) = inline {
         layer = layer.inline(inline);
@@ -190,14 +184,14 @@ fn run(name: &'static str, store: Store, inline: Option<bool>, length: Duration)
         .then(|| lock_holder(path, stop.clone()));
     let started = Instant::now();
     let results = runtime.block_on(async {
-        let clients = keys.into_iter().map(|key| {
+        let clients = cookies.into_iter().map(|cookie| {
             let app = app.clone();
             tokio::spawn(async move {
                 let (mut polls, mut requests, mut errors) = (Polls::default(), 0, 0);
                 while started.elapsed() < length {
                     let req = Request::builder()
                         .uri("/")
-                        .header(header::COOKIE, format!("sessionid={key}"))
+                        .header(header::COOKIE, &cookie)
                         .body(Body::empty())
                         .expect("request");
                     let timed = Timed {

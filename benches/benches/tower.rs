@@ -22,7 +22,9 @@ use axum::body::Body;
 use axum::routing::get;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use http::{Request, header};
-use session_benches::{Backend, Codec, RunMode, Size, visit};
+use session_benches::{
+    Backend, Codec, RunMode, Size, peer_cookies, peer_visit, seed_cookies, visit,
+};
 use session_core::{MemoryStore, SessionManager, SessionStore};
 use session_tower::SessionLayer;
 use tower::ServiceExt;
@@ -31,44 +33,9 @@ async fn plain() -> &'static str {
     "ok"
 }
 
-/// 64 sessions made through `manager`, and the `Cookie` header of each.
 fn seeded(manager: SessionManager) -> (SessionManager, Vec<String>) {
-    let cookies = (0..64)
-        .map(|i| {
-            let mut s = manager.session(None);
-            s.insert("member_id", i).unwrap();
-            s.save().unwrap();
-            format!("sessionid={}", s.key().unwrap())
-        })
-        .collect();
+    let cookies = seed_cookies(&manager);
     (manager, cookies)
-}
-
-/// [`visit`] written for tower-sessions: the same reads and writes.
-async fn peer_visit(session: tower_sessions::Session) -> &'static str {
-    let n = session
-        .get::<i64>("member_id")
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or(0);
-    match session.insert("member_id", n + 1).await {
-        Ok(()) => "ok",
-        Err(_) => "error",
-    }
-}
-
-/// 64 sessions made through a tower-sessions `app` (one request each, no cookie), and the
-/// `Cookie` header of each.
-fn peer_seeded(rt: &tokio::runtime::Runtime, app: &Router) -> Vec<String> {
-    (0..64)
-        .map(|_| {
-            let req = Request::builder().uri("/").body(Body::empty()).unwrap();
-            let res = rt.block_on(app.clone().oneshot(req)).unwrap();
-            let set = res.headers()[header::SET_COOKIE].to_str().unwrap();
-            set.split(';').next().unwrap().to_owned()
-        })
-        .collect()
 }
 
 fn tower(c: &mut Criterion) {
@@ -131,7 +98,7 @@ fn tower(c: &mut Criterion) {
             ),
         ),
     ] {
-        let cookies = peer_seeded(&rt, &app);
+        let cookies = peer_cookies(&rt, &app);
         run(&mut group, name, app, &cookies);
     }
 

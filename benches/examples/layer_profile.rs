@@ -15,26 +15,13 @@ use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
 use http::{Request, header};
-use session_benches::visit;
+use session_benches::{peer_cookies, peer_visit, seed_cookies, visit};
 use session_core::{MemoryStore, SessionManager};
 use session_tower::SessionLayer;
 use tower::ServiceExt;
 
 async fn plain() -> &'static str {
     "ok"
-}
-
-async fn peer_visit(session: tower_sessions::Session) -> &'static str {
-    let n = session
-        .get::<i64>("member_id")
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or(0);
-    match session.insert("member_id", n + 1).await {
-        Ok(()) => "ok",
-        Err(_) => "error",
-    }
 }
 
 fn main() {
@@ -47,26 +34,12 @@ fn main() {
         .build()
         .unwrap();
     let manager = SessionManager::new(MemoryStore::new());
-    let cookies: Vec<String> = (0..64)
-        .map(|i| {
-            let mut s = manager.session(None);
-            s.insert("member_id", i).unwrap();
-            s.save().unwrap();
-            format!("sessionid={}", s.key().unwrap())
-        })
-        .collect();
+    let cookies = seed_cookies(&manager);
     let peer_app = Router::new().route("/", get(peer_visit)).layer(
         tower_sessions::SessionManagerLayer::new(tower_sessions::MemoryStore::default())
             .with_secure(false),
     );
-    let peer_cookies: Vec<String> = (0..64)
-        .map(|_| {
-            let req = Request::builder().uri("/").body(Body::empty()).unwrap();
-            let res = rt.block_on(peer_app.clone().oneshot(req)).unwrap();
-            let set = res.headers()[header::SET_COOKIE].to_str().unwrap();
-            set.split(';').next().unwrap().to_owned()
-        })
-        .collect();
+    let peer_cookies = peer_cookies(&rt, &peer_app);
     let (app, cookies) = match mode.as_str() {
         "peer" => (peer_app, peer_cookies),
         "bare" => (Router::new().route("/", get(plain)), cookies),

@@ -18,6 +18,7 @@
 
 mod backends;
 mod floor;
+mod layer;
 mod workload;
 
 pub use backends::{Backend, Codec, Fixture, POSTGRES_URL_VAR, REDIS_URL_VAR, SECRET};
@@ -25,4 +26,5 @@ pub use floor::{
     CachedFloor, DjangoSqliteFloor, FileFloor, Floor, MokaFloor, PgFloor, RedisFloor, SignerFloor,
     SqliteFloor,
 };
-pub use workload::{Payload, RunMode, Size, USERNAME, filter_in, live_until, visit, wanted};
+pub use layer::{peer_cookies, peer_visit, seed_cookies, visit};
+pub use workload::{Payload, RunMode, Size, USERNAME, filter_in, live_until, wanted};

@@ -341,22 +341,3 @@ pub fn filter_in(args: impl IntoIterator<Item = String>) -> Option<String> {
     }
     None
 }
-
-/// The handler of the layer benches (`tower`, `stall`): reads `member_id` and writes it
-/// back incremented, so every request loads its session and really saves it.
-///
-/// ```
-/// let _handler = session_benches::visit;
-/// ```
-pub async fn visit(session: session_tower::Session) -> &'static str {
-    let n = session
-        .get::<i64>("member_id")
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or(0);
-    match session.insert("member_id", n + 1).await {
-        Ok(()) => "ok",
-        Err(_) => "error",
-    }
-}

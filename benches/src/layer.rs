@@ -1,0 +1,91 @@
+//! What the layer benches (`tower`, `stall`, the `layer_profile` example) serve: one
+//! handler written for our layer and for tower-sessions, and the sessions they start from.
+
+use axum::Router;
+use axum::body::Body;
+use http::{Request, header};
+use session_core::SessionManager;
+use tower::ServiceExt;
+
+/// A handler that reads `member_id` and writes it back incremented, for a session type
+/// whose `get` and `insert` look alike (ours and tower-sessions').
+macro_rules! counter_handler {
+    ($(#[$doc:meta])* $name:ident($session:ty)) => {
+        $(#[$doc])*
+        pub async fn $name(session: $session) -> &'static str {
+            let n = session.get::<i64>("member_id").await.ok().flatten().unwrap_or(0);
+            match session.insert("member_id", n + 1).await {
+                Ok(()) => "ok",
+                Err(_) => "error",
+            }
+        }
+    };
+}
+
+counter_handler!(
+    /// The handler of the layer benches: reads `member_id` and writes it back incremented,
+    /// so every request loads its session and really saves it.
+    ///
+    /// ```
+    /// let _handler = session_benches::visit;
+    /// ```
+    visit(session_tower::Session)
+);
+
+counter_handler!(
+    /// [`visit`] for tower-sessions: the same reads and writes.
+    ///
+    /// ```
+    /// let _handler = session_benches::peer_visit;
+    /// ```
+    peer_visit(tower_sessions::Session)
+);
+
+/// 64 sessions with a `member_id` made through `manager`, as `Cookie` header values.
+///
+/// ```
+/// let manager = session_core::SessionManager::new(session_core::MemoryStore::new());
+/// let cookies = session_benches::seed_cookies(&manager);
+/// assert_eq!(cookies.len(), 64);
+/// assert!(cookies[0].starts_with("sessionid="));
+/// ```
+pub fn seed_cookies(manager: &SessionManager) -> Vec<String> {
+    (0..64)
+        .map(|i| {
+            let mut s = manager.session(None);
+            s.insert("member_id", i).expect("insert");
+            s.save().expect("save");
+            format!(
+                "{}={}",
+                manager.config().cookie_name,
+                s.key().expect("a key")
+            )
+        })
+        .collect()
+}
+
+/// 64 sessions made through a tower-sessions `app` (one request each, no cookie), as
+/// `Cookie` header values.
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// let rt = tokio::runtime::Builder::new_current_thread().build()?;
+/// let app = Router::new().route("/", get(session_benches::peer_visit)).layer(
+///     tower_sessions::SessionManagerLayer::new(tower_sessions::MemoryStore::default()),
+/// );
+/// assert_eq!(session_benches::peer_cookies(&rt, &app).len(), 64);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn peer_cookies(rt: &tokio::runtime::Runtime, app: &Router) -> Vec<String> {
+    (0..64)
+        .map(|_| {
+            let req = Request::builder()
+                .uri("/")
+                .body(Body::empty())
+                .expect("request");
+            let res = rt.block_on(app.clone().oneshot(req)).expect("infallible");
+            let set = res.headers()[header::SET_COOKIE].to_str().expect("ASCII");
+            set.split(';').next().unwrap_or_default().to_owned()
+        })
+        .collect()
+}
