@@ -456,9 +456,12 @@ fn main() {
         let per = n.parse::<f64>().map_or("–".into(), |n| time(v / n));
         let _ = writeln!(out, "| {b} | {n} | {} | {per} |", time(v));
     }
-    // the stall bench is not a criterion bench: it leaves its own table beside the estimates
-    if let Ok(stall) = std::fs::read_to_string(dir.join("stall.md")) {
-        out.push_str(&stall);
+    // the stall and http benches are not criterion benches: each leaves its own table
+    // beside the estimates
+    for table in ["stall.md", "http.md"] {
+        if let Ok(text) = std::fs::read_to_string(dir.join(table)) {
+            out.push_str(&text);
+        }
     }
     print!("{out}");
 }
