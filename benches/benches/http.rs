@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::get;
-use session_benches::{RunMode, peer_visit, seed_cookies, visit};
+use session_benches::{RunMode, peer_visit, publish_table, seed_cookies, visit};
 use session_cache::MokaStore;
 use session_core::SessionManager;
 use session_db::SqliteConfig;
@@ -294,14 +294,6 @@ fn main() {
             "\nSQLite reads at {ratio:.2}× the moka figure (target ≥ 0.8×: {verdict}).\n"
         ));
     }
-    print!("{out}");
+    publish_table("http.md", &out);
     assert!(rows.iter().all(|r| r.errors == 0), "a request failed");
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
-        std::path::PathBuf::from,
-    );
-    let dir = target.join("criterion");
-    if std::fs::create_dir_all(&dir).is_ok() {
-        let _ = std::fs::write(dir.join("http.md"), out);
-    }
 }

@@ -25,7 +25,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
 use http::{Request, header};
-use session_benches::{RunMode, seed_cookies, visit};
+use session_benches::{RunMode, publish_table, seed_cookies, visit};
 use session_core::SessionManager;
 use session_db::{SqliteConfig, Synchronous};
 use session_file::{FileConfig, FileStore};
@@ -289,13 +289,5 @@ fn main() {
         let locked = row.locks > 0 || !row.name.starts_with("db-file");
         assert!(locked && row.requests > 0, "{}: nothing ran", row.name);
     }
-    print!("{out}");
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
-        std::path::PathBuf::from,
-    );
-    let dir = target.join("criterion");
-    if std::fs::create_dir_all(&dir).is_ok() {
-        let _ = std::fs::write(dir.join("stall.md"), out);
-    }
+    publish_table("stall.md", &out);
 }

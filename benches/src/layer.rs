@@ -89,3 +89,21 @@ pub fn peer_cookies(rt: &tokio::runtime::Runtime, app: &Router) -> Vec<String> {
         })
         .collect()
 }
+
+/// Prints `table` and leaves it as `target/criterion/<name>` for `report` (the benches
+/// that are not criterion benches write their results this way).
+///
+/// ```no_run
+/// session_benches::publish_table("example.md", "| a | b |\n");
+/// ```
+pub fn publish_table(name: &str, table: &str) {
+    print!("{table}");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
+        std::path::PathBuf::from,
+    );
+    let dir = target.join("criterion");
+    if std::fs::create_dir_all(&dir).is_ok() {
+        let _ = std::fs::write(dir.join(name), table);
+    }
+}

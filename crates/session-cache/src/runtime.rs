@@ -3,8 +3,6 @@
 //! on tokio's blocking pool when called inside a tokio runtime (it waits on another store
 //! or on the network), else on the calling thread.
 
-use std::time::SystemTime;
-
 use session_core::{
     AsyncClearExpired, AsyncSessionStore, ClearExpired, Record, Result, SessionStore,
 };
@@ -37,18 +35,6 @@ where
         run(self.clone(), move |s| SessionStore::load(s, &key)).await
     }
 
-    async fn create(&self, record: &Record) -> Result<String> {
-        let record = record.clone();
-        run(self.clone(), move |s| SessionStore::create(s, &record)).await
-    }
-    async fn save(&self, key: &str, record: &Record) -> Result<String> {
-        let (key, record) = (key.to_owned(), record.clone());
-        run(self.clone(), move |s| SessionStore::save(s, &key, &record)).await
-    }
-    async fn delete(&self, key: &str) -> Result<()> {
-        let key = key.to_owned();
-        run(self.clone(), move |s| SessionStore::delete(s, &key)).await
-    }
     async fn exists(&self, key: &str) -> Result<bool> {
         if let Some(answer) = self.answer_in_place(key) {
             return Ok(answer.is_some());
@@ -56,13 +42,7 @@ where
         let key = key.to_owned();
         run(self.clone(), move |s| SessionStore::exists(s, &key)).await
     }
-    async fn touch(&self, key: &str, expires_at: SystemTime) -> Result<()> {
-        let key = key.to_owned();
-        run(self.clone(), move |s| {
-            SessionStore::touch(s, &key, expires_at)
-        })
-        .await
-    }
+    session_core::blocking_writes!(run);
 }
 
 impl<C, S> AsyncClearExpired for CachedStore<C, S>

@@ -358,7 +358,7 @@ macro_rules! impl_async_blocking {
                 key: &str,
             ) -> $crate::Result<::std::option::Option<$crate::Record>> {
                 let key = key.to_owned();
-                $run(::std::clone::Clone::clone(self), move |s: &$ty| {
+                $run(::std::clone::Clone::clone(self), move |s: &Self| {
                     $crate::SessionStore::load_record(s, &key)
                 })
                 .await
@@ -368,57 +368,19 @@ macro_rules! impl_async_blocking {
                 key: &str,
             ) -> $crate::Result<::std::option::Option<::std::vec::Vec<u8>>> {
                 let key = key.to_owned();
-                $run(::std::clone::Clone::clone(self), move |s: &$ty| {
+                $run(::std::clone::Clone::clone(self), move |s: &Self| {
                     $crate::SessionStore::load(s, &key)
-                })
-                .await
-            }
-            async fn create(
-                &self,
-                record: &$crate::Record,
-            ) -> $crate::Result<::std::string::String> {
-                let record = ::std::clone::Clone::clone(record);
-                $run(::std::clone::Clone::clone(self), move |s: &$ty| {
-                    $crate::SessionStore::create(s, &record)
-                })
-                .await
-            }
-            async fn save(
-                &self,
-                key: &str,
-                record: &$crate::Record,
-            ) -> $crate::Result<::std::string::String> {
-                let (key, record) = (key.to_owned(), ::std::clone::Clone::clone(record));
-                $run(::std::clone::Clone::clone(self), move |s: &$ty| {
-                    $crate::SessionStore::save(s, &key, &record)
-                })
-                .await
-            }
-            async fn delete(&self, key: &str) -> $crate::Result<()> {
-                let key = key.to_owned();
-                $run(::std::clone::Clone::clone(self), move |s: &$ty| {
-                    $crate::SessionStore::delete(s, &key)
                 })
                 .await
             }
             async fn exists(&self, key: &str) -> $crate::Result<bool> {
                 let key = key.to_owned();
-                $run(::std::clone::Clone::clone(self), move |s: &$ty| {
+                $run(::std::clone::Clone::clone(self), move |s: &Self| {
                     $crate::SessionStore::exists(s, &key)
                 })
                 .await
             }
-            async fn touch(
-                &self,
-                key: &str,
-                expires_at: ::std::time::SystemTime,
-            ) -> $crate::Result<()> {
-                let key = key.to_owned();
-                $run(::std::clone::Clone::clone(self), move |s: &$ty| {
-                    $crate::SessionStore::touch(s, &key, expires_at)
-                })
-                .await
-            }
+            $crate::blocking_writes!($run);
         }
     };
     ($ty:ty, $run:path, clear_expired) => {
@@ -430,6 +392,53 @@ macro_rules! impl_async_blocking {
                 })
                 .await
             }
+        }
+    };
+}
+
+/// The four writes of an [`AsyncSessionStore`] (`create`, `save`, `delete`, `touch`), each
+/// running the store's sync method through `$run` (see [`impl_async_blocking!`]): for use
+/// inside an `impl AsyncSessionStore` block whose reads are written by hand (a store that
+/// reads in place and writes on a blocking pool).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! blocking_writes {
+    ($run:path) => {
+        async fn create(&self, record: &$crate::Record) -> $crate::Result<::std::string::String> {
+            let record = ::std::clone::Clone::clone(record);
+            $run(::std::clone::Clone::clone(self), move |s: &Self| {
+                $crate::SessionStore::create(s, &record)
+            })
+            .await
+        }
+        async fn save(
+            &self,
+            key: &str,
+            record: &$crate::Record,
+        ) -> $crate::Result<::std::string::String> {
+            let (key, record) = (key.to_owned(), ::std::clone::Clone::clone(record));
+            $run(::std::clone::Clone::clone(self), move |s: &Self| {
+                $crate::SessionStore::save(s, &key, &record)
+            })
+            .await
+        }
+        async fn delete(&self, key: &str) -> $crate::Result<()> {
+            let key = key.to_owned();
+            $run(::std::clone::Clone::clone(self), move |s: &Self| {
+                $crate::SessionStore::delete(s, &key)
+            })
+            .await
+        }
+        async fn touch(
+            &self,
+            key: &str,
+            expires_at: ::std::time::SystemTime,
+        ) -> $crate::Result<()> {
+            let key = key.to_owned();
+            $run(::std::clone::Clone::clone(self), move |s: &Self| {
+                $crate::SessionStore::touch(s, &key, expires_at)
+            })
+            .await
         }
     };
 }

@@ -3,8 +3,6 @@
 //! blocking pool; outside a tokio runtime everything runs on the calling thread. A clone of
 //! the store is a few pointers.
 
-use std::time::SystemTime;
-
 use session_core::{
     AsyncClearExpired, AsyncSessionStore, ClearExpired, Record, Result, SessionStore,
 };
@@ -30,21 +28,6 @@ impl AsyncSessionStore for FileStore {
         run(self.clone(), move |s| SessionStore::load(s, &key)).await
     }
 
-    async fn create(&self, record: &Record) -> Result<String> {
-        let record = record.clone();
-        run(self.clone(), move |s| SessionStore::create(s, &record)).await
-    }
-
-    async fn save(&self, key: &str, record: &Record) -> Result<String> {
-        let (key, record) = (key.to_owned(), record.clone());
-        run(self.clone(), move |s| SessionStore::save(s, &key, &record)).await
-    }
-
-    async fn delete(&self, key: &str) -> Result<()> {
-        let key = key.to_owned();
-        run(self.clone(), move |s| SessionStore::delete(s, &key)).await
-    }
-
     async fn exists(&self, key: &str) -> Result<bool> {
         if self.config().inline_reads {
             return SessionStore::exists(self, key);
@@ -53,13 +36,7 @@ impl AsyncSessionStore for FileStore {
         run(self.clone(), move |s| SessionStore::exists(s, &key)).await
     }
 
-    async fn touch(&self, key: &str, expires_at: SystemTime) -> Result<()> {
-        let key = key.to_owned();
-        run(self.clone(), move |s| {
-            SessionStore::touch(s, &key, expires_at)
-        })
-        .await
-    }
+    session_core::blocking_writes!(run);
 }
 
 impl AsyncClearExpired for FileStore {
