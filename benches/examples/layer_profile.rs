@@ -1,5 +1,6 @@
 //! A fixed number of requests through one axum app, for instruction counts under
-//! callgrind: the session layer over `MemoryStore` (`memory`), tower-sessions over its
+//! callgrind: the session layer over `MemoryStore` (`memory`) or `MokaStore` (`moka`),
+//! tower-sessions over its
 //! `MemoryStore` on the same handler (`peer`), or the bare route (`bare`).
 //!
 //! ```sh
@@ -33,7 +34,11 @@ fn main() {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let manager = SessionManager::new(MemoryStore::new());
+    let manager = if mode == "moka" {
+        SessionManager::new(session_cache::MokaStore::new())
+    } else {
+        SessionManager::new(MemoryStore::new())
+    };
     let cookies = seed_cookies(&manager);
     let peer_app = Router::new().route("/", get(peer_visit)).layer(
         tower_sessions::SessionManagerLayer::new(tower_sessions::MemoryStore::default())

@@ -287,6 +287,8 @@ fn apply(
     headers: &mut HeaderMap,
 ) -> Result<(), http::header::InvalidHeaderValue> {
     if let Some(cookie) = manager.set_cookie_header(action) {
+        // room for `Set-Cookie` and `Vary` at once: one growth of the map, not two
+        headers.reserve(2);
         headers.append(SET_COOKIE, HeaderValue::try_from(cookie)?);
     }
     if action.vary_cookie() {
