@@ -159,6 +159,12 @@ impl RedisStore {
     /// Runs one command on a pooled connection, retrying once on a fresh connection when
     /// a reused one turns out to be dead (server restarted, idle connection killed).
     fn run<T: redis::FromRedisValue>(&self, cmd: &Cmd) -> Result<T> {
+        self.run_retried(cmd).map(|(value, _)| value)
+    }
+
+    /// [`run`](Self::run), also saying whether the command was sent a second time: then the
+    /// first may have run too, its reply lost with the connection.
+    fn run_retried<T: redis::FromRedisValue>(&self, cmd: &Cmd) -> Result<(T, bool)> {
         let pooled = self.idle().pop();
         let reused = pooled.is_some();
         let mut conn = match pooled {
@@ -168,7 +174,7 @@ impl RedisStore {
         match cmd.query::<T>(&mut conn) {
             Ok(v) => {
                 self.give_back(conn);
-                Ok(v)
+                Ok((v, false))
             }
             Err(e) if reused && is_dead_connection(&e) => {
                 // The server went away since this connection was last used: so did every
@@ -178,7 +184,7 @@ impl RedisStore {
                 let mut conn = self.connect()?;
                 let v = cmd.query::<T>(&mut conn).map_err(backend)?;
                 self.give_back(conn);
-                Ok(v)
+                Ok((v, true))
             }
             Err(e) => {
                 // After an I/O error or timeout the connection's state is unknown
@@ -202,10 +208,20 @@ impl RedisStore {
             cmd.arg(mode);
         }
         cmd.arg("PX").arg(ttl);
-        Ok(match self.run::<Value>(&cmd)? {
-            Value::Nil => Written::No,
+        Ok(match self.run_retried::<Value>(&cmd)? {
+            // Sent twice, the first reply lost: a refusal may be the first attempt's own
+            // write. It is ours if the key holds our bytes (a random key colliding with a
+            // session of identical bytes at that very moment is not a case to plan for).
+            (Value::Nil, true) if self.holds(&rkey, &record.data)? => Written::Yes,
+            (Value::Nil, _) => Written::No,
             _ => Written::Yes,
         })
+    }
+
+    /// Whether `rkey` holds exactly `data`.
+    fn holds(&self, rkey: &str, data: &[u8]) -> Result<bool> {
+        let stored: Option<Vec<u8>> = self.run(redis::cmd("GET").arg(rkey))?;
+        Ok(stored.as_deref() == Some(data))
     }
 
     fn del(&self, rkey: &str) -> Result<bool> {

@@ -334,3 +334,100 @@ fn debug_hides_the_password() {
     let store = RedisStore::open("redis://:hunter2@127.0.0.1:1/").unwrap();
     assert!(!format!("{store:?}").contains("hunter2"));
 }
+
+/// A TCP proxy in front of the Redis server that, once armed, lets the next `SET … NX`
+/// through to the server and then closes the client's connection instead of passing the
+/// reply on: the write happened, the client cannot know it.
+struct LostReplyProxy {
+    addr: std::net::SocketAddr,
+    armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl LostReplyProxy {
+    fn start(upstream: String) -> Self {
+        use std::io::{Read, Write};
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let armed = Arc::new(AtomicBool::new(false));
+        let armed_for_proxy = armed.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(mut client) = client else { return };
+                let Ok(mut server) = std::net::TcpStream::connect(&upstream) else {
+                    return;
+                };
+                let swallow = Arc::new(AtomicBool::new(false));
+                let (armed, swallow_up) = (armed_for_proxy.clone(), swallow.clone());
+                let (mut client_in, mut server_out) =
+                    (client.try_clone().unwrap(), server.try_clone().unwrap());
+                // client → server: spot the armed SET NX, and swallow its reply
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 16 * 1024];
+                    while let Ok(n @ 1..) = client_in.read(&mut buf) {
+                        let chunk = &buf[..n];
+                        if chunk.windows(4).any(|w| w == b"\r\nNX")
+                            && armed.swap(false, Ordering::SeqCst)
+                        {
+                            swallow_up.store(true, Ordering::SeqCst);
+                        }
+                        if server_out.write_all(chunk).is_err() {
+                            return;
+                        }
+                    }
+                });
+                // server → client: pass replies on, unless one is to be lost
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 16 * 1024];
+                    while let Ok(n @ 1..) = server.read(&mut buf) {
+                        if swallow.load(Ordering::SeqCst) {
+                            let _ = client.shutdown(std::net::Shutdown::Both);
+                            let _ = server.shutdown(std::net::Shutdown::Both);
+                            return;
+                        }
+                        if client.write_all(&buf[..n]).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        LostReplyProxy { addr, armed }
+    }
+
+    fn arm(&self) {
+        self.armed.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A create whose reply is lost after the server ran it is retried; the retry's refusal is
+/// the first attempt's own write, so the session is created once, under one key, with no
+/// false "already in use" and no orphan key left behind.
+#[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
+#[test]
+fn create_retried_after_a_lost_reply_is_not_a_collision() {
+    let Some(url) = url() else { return };
+    let Some(upstream) = url
+        .strip_prefix("redis://")
+        .and_then(|rest| rest.split('/').next())
+        .filter(|authority| !authority.contains('@'))
+        .map(str::to_owned)
+    else {
+        println!("skipped: the proxy needs a redis://host:port/ URL without credentials");
+        return;
+    };
+    let proxy = LostReplyProxy::start(upstream);
+    let t = TestRedis::new(&format!("redis://{}/", proxy.addr));
+    // a pooled connection, so the lost reply is retried on a fresh one
+    t.store.ping().unwrap();
+    proxy.arm();
+    let (key, logs) = capture_logs(|| t.create(&live(b"ours")).unwrap());
+    assert!(
+        logs.contains("reconnecting"),
+        "the reply was not lost: {logs}"
+    );
+    assert!(!logs.contains("already in use"), "{logs}");
+    assert_eq!(t.load(&key).unwrap().as_deref(), Some(&b"ours"[..]));
+    assert_eq!(t.keys().len(), 1, "an orphan key was left");
+}
