@@ -271,39 +271,50 @@ fn cache_out_of_step(op: &'static str, key: &str, error: &Error) {
     );
 }
 
+/// What the cache said of a key.
+pub(crate) enum Lookup {
+    Hit(Record),
+    Miss,
+    /// The cache failed (logged): ask the store, and do not fill.
+    Failed,
+}
+
 impl<C: KeyedCache, S> CachedStore<C, S> {
-    /// What a load can answer from memory alone, without waiting: a malformed key's `None`,
-    /// or the cached record when the cache only touches memory and holds the key.
-    /// `None` means the store must be asked.
-    pub(crate) fn answer_in_place(&self, key: &str) -> Option<Option<Record>> {
-        if !key::is_well_formed(key) {
-            return Some(None);
-        }
-        if !self.cache.runs_inline() {
-            return None;
-        }
+    /// The cache's record for the well-formed `key`; a failure is logged.
+    pub(crate) fn lookup(&self, key: &str) -> Lookup {
         match self.cache.get(key) {
-            Ok(Some(record)) => Some(Some(record)),
-            Ok(None) | Err(_) => None,
+            Ok(Some(record)) => Lookup::Hit(record),
+            Ok(None) => Lookup::Miss,
+            Err(e) => {
+                cache_read_failed("get", key, &e);
+                Lookup::Failed
+            }
         }
+    }
+
+    /// Whether the cache holds the well-formed `key`; a failure is logged and counts as no.
+    pub(crate) fn cached(&self, key: &str) -> bool {
+        self.cache.contains(key).unwrap_or_else(|e| {
+            cache_read_failed("contains", key, &e);
+            false
+        })
+    }
+
+    /// Whether the cache only touches memory: its reads can run on an async executor.
+    pub(crate) fn cache_in_memory(&self) -> bool {
+        self.cache.runs_inline()
     }
 }
 
-impl<C: KeyedCache, S: SessionStore> SessionStore for CachedStore<C, S> {
-    fn load_record(&self, key: &str) -> Result<Option<Record>> {
-        if !key::is_well_formed(key) {
-            return Ok(None);
-        }
-        match self.cache.get(key) {
-            Ok(Some(record)) => return Ok(Some(record)),
-            Ok(None) => {}
-            Err(e) => {
-                cache_read_failed("get", key, &e);
-                return self.store.load_record(key);
-            }
-        }
-        if self.fill_ttl.is_zero() {
-            return self.store.load_record(key);
+impl<C: KeyedCache, S: SessionStore> CachedStore<C, S> {
+    /// A load of the well-formed `key` once the cache has answered `lookup`: the store's
+    /// record after a miss, put into the cache on the way.
+    pub(crate) fn load_after(&self, key: &str, lookup: Lookup) -> Result<Option<Record>> {
+        match lookup {
+            Lookup::Hit(record) => return Ok(Some(record)),
+            Lookup::Failed => return self.store.load_record(key),
+            Lookup::Miss if self.fill_ttl.is_zero() => return self.store.load_record(key),
+            Lookup::Miss => {}
         }
         let _guard = self.lock(key);
         let Some(record) = self.store.load_record(key)? else {
@@ -315,6 +326,15 @@ impl<C: KeyedCache, S: SessionStore> SessionStore for CachedStore<C, S> {
             cache_read_failed("fill", key, &e);
         }
         Ok(Some(Record::new(fill.data, record.expires_at)))
+    }
+}
+
+impl<C: KeyedCache, S: SessionStore> SessionStore for CachedStore<C, S> {
+    fn load_record(&self, key: &str) -> Result<Option<Record>> {
+        if !key::is_well_formed(key) {
+            return Ok(None);
+        }
+        self.load_after(key, self.lookup(key))
     }
 
     fn create(&self, record: &Record) -> Result<String> {
@@ -357,12 +377,7 @@ impl<C: KeyedCache, S: SessionStore> SessionStore for CachedStore<C, S> {
         if !key::is_well_formed(key) {
             return Ok(false);
         }
-        match self.cache.contains(key) {
-            Ok(true) => return Ok(true),
-            Ok(false) => {}
-            Err(e) => cache_read_failed("contains", key, &e),
-        }
-        self.store.exists(key)
+        Ok(self.cached(key) || self.store.exists(key)?)
     }
 
     /// The store's touch; the cached copy is dropped (the next load fills it again with

@@ -4,9 +4,10 @@
 //! or on the network), else on the calling thread.
 
 use session_core::{
-    AsyncClearExpired, AsyncSessionStore, ClearExpired, Record, Result, SessionStore,
+    AsyncClearExpired, AsyncSessionStore, ClearExpired, Record, Result, SessionStore, key,
 };
 
+use crate::cached::Lookup;
 use crate::{CachedStore, KeyedCache};
 
 session_core::tokio_blocking_runner!(fn run, "session-cache");
@@ -19,29 +20,41 @@ where
     C: KeyedCache + 'static,
     S: SessionStore + 'static,
 {
-    /// A hit in an in-memory cache answers in place; the rest goes to the blocking pool.
+    /// An in-memory cache is read in place (a hit answers there); the store, and a cache
+    /// that is not in memory, on the blocking pool. The cache is read once either way.
     async fn load_record(&self, key: &str) -> Result<Option<Record>> {
-        if let Some(answer) = self.answer_in_place(key) {
-            return Ok(answer);
+        if !key::is_well_formed(key) {
+            return Ok(None);
         }
         let key = key.to_owned();
-        run(self.clone(), move |s| SessionStore::load_record(s, &key)).await
+        if !self.cache_in_memory() {
+            return run(self.clone(), move |s| SessionStore::load_record(s, &key)).await;
+        }
+        match self.lookup(&key) {
+            Lookup::Hit(record) => Ok(Some(record)),
+            lookup => run(self.clone(), move |s| s.load_after(&key, lookup)).await,
+        }
     }
+
     async fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        if let Some(answer) = self.answer_in_place(key) {
-            return Ok(answer.map(|record| record.data));
-        }
-        let key = key.to_owned();
-        run(self.clone(), move |s| SessionStore::load(s, &key)).await
+        let record = AsyncSessionStore::load_record(self, key).await?;
+        Ok(record.map(|record| record.data))
     }
 
     async fn exists(&self, key: &str) -> Result<bool> {
-        if let Some(answer) = self.answer_in_place(key) {
-            return Ok(answer.is_some());
+        if !key::is_well_formed(key) {
+            return Ok(false);
         }
         let key = key.to_owned();
-        run(self.clone(), move |s| SessionStore::exists(s, &key)).await
+        if !self.cache_in_memory() {
+            return run(self.clone(), move |s| SessionStore::exists(s, &key)).await;
+        }
+        if self.cached(&key) {
+            return Ok(true);
+        }
+        run(self.clone(), move |s| s.store().exists(&key)).await
     }
+
     session_core::blocking_writes!(run);
 }
 
