@@ -39,14 +39,20 @@ pub use store::{CREATE_ATTEMPTS, ClearExpired, MemoryStore, Record, SessionStore
 /// assert_eq!(session_core::key_prefix("abc"), "abc");
 /// ```
 pub fn key_prefix(key: &str) -> String {
+    let (head, cut) = split_prefix(key);
+    let mut prefix = String::with_capacity(head.len() + '…'.len_utf8());
+    prefix.push_str(head);
+    if cut {
+        prefix.push('…');
+    }
+    prefix
+}
+
+/// The first 8 characters of `key`, and whether anything was cut after them.
+fn split_prefix(key: &str) -> (&str, bool) {
     match key.char_indices().nth(8) {
-        Some((i, _)) => {
-            let mut prefix = String::with_capacity(i + '…'.len_utf8());
-            prefix.push_str(&key[..i]);
-            prefix.push('…');
-            prefix
-        }
-        None => key.to_owned(),
+        Some((i, _)) => (&key[..i], true),
+        None => (key, false),
     }
 }
 
@@ -56,12 +62,8 @@ pub(crate) struct KeyPrefix<'a>(pub(crate) &'a str);
 
 impl std::fmt::Display for KeyPrefix<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0.char_indices().nth(8) {
-            Some((i, _)) => {
-                f.write_str(&self.0[..i])?;
-                f.write_str("…")
-            }
-            None => f.write_str(self.0),
-        }
+        let (head, cut) = split_prefix(self.0);
+        f.write_str(head)?;
+        if cut { f.write_str("…") } else { Ok(()) }
     }
 }

@@ -177,7 +177,6 @@ impl std::fmt::Debug for Outcome {
     }
 }
 
-/// Records how an operation ended on its span.
 /// Records how a store operation ended on its span; `started` is `None` when no subscriber
 /// takes the span (then nothing is measured or recorded).
 pub(crate) fn record_outcome(

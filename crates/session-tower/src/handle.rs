@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use session_core::{Error, Result, Session as CoreSession};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// Where a request's store operations run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,14 +40,17 @@ impl Handle {
         self.drive
     }
 
+    /// The session's lock; uncontended (the common case), taken without a lock future.
+    async fn lock(&self) -> OwnedMutexGuard<CoreSession> {
+        match Arc::clone(&self.session).try_lock_owned() {
+            Ok(guard) => guard,
+            Err(_) => Arc::clone(&self.session).lock_owned().await,
+        }
+    }
+
     /// Runs `f` on the session without store I/O (the session is already loaded).
     pub(crate) async fn memory<T>(&self, f: impl FnOnce(&mut CoreSession) -> T) -> T {
-        // uncontended (the common case): no lock future at all
-        let mut guard = match self.session.try_lock() {
-            Ok(guard) => guard,
-            Err(_) => self.session.lock().await,
-        };
-        f(&mut guard)
+        f(&mut *self.lock().await)
     }
 
     /// Runs `f` on the loaded session: loads it first (through [`drive`](Self::drive)'s
@@ -75,10 +78,7 @@ impl Handle {
         begin: impl FnOnce(&mut CoreSession) -> B,
         then: impl FnOnce(&mut CoreSession, B) -> T,
     ) -> Result<T> {
-        let mut guard = match Arc::clone(&self.session).try_lock_owned() {
-            Ok(guard) => guard,
-            Err(_) => Arc::clone(&self.session).lock_owned().await,
-        };
+        let mut guard = self.lock().await;
         let value = begin(&mut guard);
         if !guard.needs_store() {
             guard.perform_pending()?;

@@ -34,10 +34,9 @@ pub const INTERRUPTED_MESSAGE: &str = "The request's session was deleted before 
 ///   answer in place; SQLite runs an operation in place when it cannot wait and on tokio's
 ///   blocking pool when it would; files read in place and write on the pool; the sync
 ///   PostgreSQL and Redis clients move each operation to the pool; async engines just
-///   await. Which
-///   operations happen is the session's decision (core's steps), never the layer's. A
-///   manager over a sync face alone ([`SessionManager::new_sync`]) runs on the blocking pool
-///   in one hop per request phase.
+///   await. Which operations happen is the session's decision (core's steps), never the
+///   layer's. A manager over a sync face alone ([`SessionManager::new_sync`]) runs on the
+///   blocking pool in one hop per request phase.
 /// - **Responses**: `Set-Cookie` exactly as Django writes it, `Vary: Cookie` added to (never
 ///   replacing) any existing `Vary`, nothing saved on 5xx, and `400 Bad Request` with
 ///   [`INTERRUPTED_MESSAGE`] when a concurrent request deleted the session (a logout is
