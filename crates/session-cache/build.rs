@@ -2,7 +2,14 @@
 //! variable is set (and not empty) at build time. Without it those tests carry `#[ignore]`,
 //! so `cargo test` reports them as ignored instead of passing them unrun.
 
-const SERVER_TESTS: &[(&str, &str)] = &[("SESSION_TEST_REDIS_URL", "session_test_redis")];
+const SERVER_TESTS: &[(&str, &str)] = &[
+    ("SESSION_TEST_REDIS_URL", "session_test_redis"),
+    // comma-separated seed URLs of a Redis Cluster (`.ci/run` starts a private one)
+    (
+        "SESSION_TEST_REDIS_CLUSTER_URLS",
+        "session_test_redis_cluster",
+    ),
+];
 
 fn main() {
     for (var, cfg) in SERVER_TESTS {

@@ -10,13 +10,15 @@ mod redis_store;
 mod runtime;
 mod store;
 
+/// The `redis` crate this one is built on, for the client or connection you hand a
+/// [`RedisStore`] (the same version, so the types match).
+#[cfg(feature = "redis")]
+pub use ::redis;
 #[allow(deprecated)]
 pub use cached::{CachedStore, DEFAULT_FILL_TTL, KeyedCache};
 pub use config::{CacheConfig, Capacity, DEFAULT_MAX_ENTRIES, ENTRY_OVERHEAD};
 #[cfg(feature = "redis")]
-pub use config::{DEFAULT_REDIS_PREFIX, RedisConfig};
-#[cfg(feature = "redis")]
-pub use redis_store::RedisStore;
+pub use redis_store::{DEFAULT_REDIS_PREFIX, RedisConfig, RedisConnection, RedisStore};
 pub use store::MokaStore;
 
 /// The moka store's name before the engines were named.

@@ -1,7 +1,8 @@
 //! Where the stores of this crate run for async callers: `MokaStore` in place (memory
-//! only); `CachedStore` answers a hit of an in-memory cache in place; everything else runs
-//! on tokio's blocking pool when called inside a tokio runtime (it waits on another store
-//! or on the network), else on the calling thread.
+//! only); `RedisStore` is async-native (its own module); `CachedStore` answers a hit of an
+//! in-memory cache in place and runs everything else on tokio's blocking pool when called
+//! inside a tokio runtime (it waits on another store, or on a cache through its sync
+//! face), else on the calling thread.
 
 use session_core::{
     AsyncClearExpired, AsyncSessionStore, ClearExpired, Record, Result, SessionStore, key,
@@ -11,9 +12,6 @@ use crate::cached::Lookup;
 use crate::{CachedStore, KeyedCache};
 
 session_core::tokio_blocking_runner!(fn run, "session-cache");
-
-#[cfg(feature = "redis")]
-session_core::impl_async_blocking!(crate::RedisStore, run);
 
 impl<C, S> AsyncSessionStore for CachedStore<C, S>
 where

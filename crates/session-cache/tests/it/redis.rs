@@ -21,9 +21,9 @@ pub fn url() -> Option<String> {
 
 /// A `RedisStore` under a fresh random prefix that deletes its keys when dropped.
 pub struct TestRedis {
-    store: RedisStore,
+    pub store: RedisStore,
     admin: redis::Client,
-    prefix: String,
+    pub prefix: String,
 }
 
 impl TestRedis {
@@ -31,7 +31,7 @@ impl TestRedis {
         Self::with(url, |c| c)
     }
 
-    fn with(url: &str, f: impl FnOnce(RedisConfig) -> RedisConfig) -> Self {
+    pub fn with(url: &str, f: impl FnOnce(RedisConfig) -> RedisConfig) -> Self {
         let prefix = format!("session-engines-test:{}:", key::generate());
         let store =
             RedisStore::with_config(f(RedisConfig::new(url).with_key_prefix(&prefix))).unwrap();
@@ -212,9 +212,9 @@ fn reconnects_after_the_server_drops_every_connection() {
         .query(&mut admin)
         .unwrap();
     let user_url = url::parse_user_url(&url, &user, &password);
-    let t = TestRedis::with(&user_url, |c| c.with_max_idle(8));
+    let t = TestRedis::new(&user_url);
 
-    // Fill the pool with several connections.
+    // Several threads on the one multiplexed connection.
     std::thread::scope(|s| {
         for _ in 0..4 {
             s.spawn(|| {
@@ -282,7 +282,9 @@ mod url {
 fn unreachable_server_is_a_clear_error() {
     // Nothing listens on port 1 of the loopback interface: refused at once, no server needed.
     let store = RedisStore::with_config(
-        RedisConfig::new("redis://127.0.0.1:1/").with_connect_timeout(Duration::from_secs(1)),
+        RedisConfig::new("redis://127.0.0.1:1/")
+            .with_connect_timeout(Duration::from_secs(1))
+            .with_reconnect_retries(0),
     )
     .unwrap();
     let key = key::generate();
@@ -315,7 +317,9 @@ fn unreachable_server_is_a_clear_error() {
 #[test]
 fn unreachable_redis_cache_never_fails_the_request() {
     let cache = RedisStore::with_config(
-        RedisConfig::new("redis://127.0.0.1:1/").with_connect_timeout(Duration::from_secs(1)),
+        RedisConfig::new("redis://127.0.0.1:1/")
+            .with_connect_timeout(Duration::from_secs(1))
+            .with_reconnect_retries(0),
     )
     .unwrap();
     let store = CachedStore::new(cache, MemoryStore::new());
@@ -419,7 +423,7 @@ fn create_retried_after_a_lost_reply_is_not_a_collision() {
     };
     let proxy = LostReplyProxy::start(upstream);
     let t = TestRedis::new(&format!("redis://{}/", proxy.addr));
-    // a pooled connection, so the lost reply is retried on a fresh one
+    // connected first, so that the lost reply is retried on a fresh connection
     t.store.ping().unwrap();
     proxy.arm();
     let (key, logs) = capture_logs(|| t.create(&live(b"ours")).unwrap());
@@ -430,4 +434,242 @@ fn create_retried_after_a_lost_reply_is_not_a_collision() {
     assert!(!logs.contains("already in use"), "{logs}");
     assert_eq!(t.load(&key).unwrap().as_deref(), Some(&b"ours"[..]));
     assert_eq!(t.keys().len(), 1, "an orphan key was left");
+}
+
+fn is_redis_backend(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Backend {
+            backend: "redis",
+            ..
+        }
+    )
+}
+
+/// The sync face on a thread that runs async tasks fails at once (no I/O, no panic, no
+/// stalled executor); the async face is the one to use there.
+#[test]
+fn sync_face_refuses_on_an_executor() {
+    let store = RedisStore::open("redis://127.0.0.1:1/").unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let e = runtime.block_on(async { store.load(&key::generate()).unwrap_err() });
+    assert!(is_redis_backend(&e), "{e:?}");
+    let why = std::error::Error::source(&e).unwrap().to_string();
+    assert!(why.contains("async face"), "{why}");
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let in_task = multi
+        .block_on(multi.spawn({
+            let store = store.clone();
+            async move { store.ping() }
+        }))
+        .unwrap();
+    assert!(
+        matches!(in_task, Err(ref e) if is_redis_backend(e)),
+        "{in_task:?}"
+    );
+}
+
+/// The async face against nothing: a clear error, within the limits, from any runtime.
+#[tokio::test]
+async fn unreachable_server_async_face() {
+    let store = RedisStore::with_config(
+        RedisConfig::new("redis://127.0.0.1:1/").with_connect_timeout(Duration::from_secs(1)),
+    )
+    .unwrap();
+    let e = session_core::AsyncSessionStore::load(&store, &key::generate())
+        .await
+        .unwrap_err();
+    assert!(is_redis_backend(&e), "{e:?}");
+    let e = store.ping_async().await.unwrap_err();
+    assert!(is_redis_backend(&e), "{e:?}");
+}
+
+#[test]
+fn bad_configurations_are_refused_clearly() {
+    let cases = [
+        (RedisConfig::default(), "names no server"),
+        (
+            RedisConfig::cluster(Vec::<String>::new()),
+            "at least one seed",
+        ),
+        (
+            RedisConfig::new("redis://127.0.0.1/").with_root_certificate(b"pem".to_vec()),
+            "use rediss://",
+        ),
+        (
+            RedisConfig::new("rediss://127.0.0.1/").with_ca_file("/no/such/ca.crt"),
+            "/no/such/ca.crt",
+        ),
+        (
+            RedisConfig::cluster(["rediss://127.0.0.1:7000/", "redis://127.0.0.1:7001/"])
+                .with_root_certificate(b"pem".to_vec()),
+            "use rediss://",
+        ),
+        (RedisConfig::new("http://127.0.0.1/"), "not a Redis URL"),
+    ];
+    for (config, expected) in cases {
+        let e = RedisStore::with_config(config).unwrap_err();
+        assert!(is_redis_backend(&e), "{e:?}");
+        let why = std::error::Error::source(&e).unwrap().to_string();
+        assert!(why.contains(expected), "{why} does not say {expected:?}");
+    }
+    // TLS URLs, and Cluster seeds, need no server to build a store.
+    RedisStore::open("rediss://127.0.0.1:6380/").unwrap();
+    RedisStore::open("rediss://127.0.0.1:6380/#insecure").unwrap();
+    RedisStore::open_cluster(&["redis://127.0.0.1:7000/", "redis://127.0.0.1:7001/"]).unwrap();
+}
+
+/// Many sessions at once through the async face of one store on a multi-thread runtime:
+/// one multiplexed connection carries them all.
+#[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
+#[test]
+fn async_face_concurrent_sessions() {
+    let Some(url) = url() else { return };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let t = runtime.block_on(async { TestRedis::new(&url) });
+    let store = t.store.clone();
+    runtime.block_on(async move {
+        let tasks: Vec<_> = (0..64)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let data = format!("{{\"n\":{i}}}").into_bytes();
+                    let key = session_core::AsyncSessionStore::create(&store, &live(&data)).await?;
+                    assert_eq!(
+                        session_core::AsyncSessionStore::load(&store, &key).await?,
+                        Some(data)
+                    );
+                    session_core::AsyncSessionStore::save(&store, &key, &live(b"{}")).await?;
+                    session_core::AsyncSessionStore::delete(&store, &key).await?;
+                    assert!(!session_core::AsyncSessionStore::exists(&store, &key).await?);
+                    Ok::<_, Error>(())
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+    });
+    drop(t);
+}
+
+/// The sync face from tokio's blocking pool (where session-tower sends sync stores), and a
+/// `CachedStore` with a Redis cache reached through its async face.
+#[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_face_on_the_blocking_pool() {
+    let Some(url) = url() else { return };
+    let t = std::sync::Arc::new(TestRedis::new(&url));
+    let key = tokio::task::spawn_blocking({
+        let t = t.clone();
+        move || t.store.create(&live(b"blocking"))
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        session_core::AsyncSessionStore::load(&t.store, &key)
+            .await
+            .unwrap(),
+        Some(b"blocking".to_vec())
+    );
+
+    let cached = CachedStore::new(t.store.clone(), MemoryStore::new());
+    let key = session_core::AsyncSessionStore::create(&cached, &live(b"cached"))
+        .await
+        .unwrap();
+    assert!(t.contains_async(&key).await, "not written through");
+    assert_eq!(
+        session_core::AsyncSessionStore::load(&cached, &key)
+            .await
+            .unwrap(),
+        Some(b"cached".to_vec())
+    );
+    session_core::AsyncSessionStore::delete(&cached, &key)
+        .await
+        .unwrap();
+    assert!(!t.contains_async(&key).await);
+    let t = std::sync::Arc::into_inner(t).unwrap();
+    tokio::task::spawn_blocking(move || drop(t)).await.unwrap();
+}
+
+/// Bringing your own client or connection.
+#[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
+#[tokio::test]
+async fn bring_your_own_client_or_connection() {
+    let Some(url) = url() else { return };
+    let t = TestRedis::new(&url);
+    let config = || RedisConfig::default().with_key_prefix(&t.prefix);
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let manager = redis::aio::ConnectionManager::new(client.clone())
+        .await
+        .unwrap();
+    let stores = [
+        RedisStore::with_client(client, config()),
+        RedisStore::with_client(manager, config()),
+    ];
+    for store in &stores {
+        let key = session_core::AsyncSessionStore::create(store, &live(b"mine"))
+            .await
+            .unwrap();
+        assert_eq!(
+            session_core::AsyncSessionStore::load(&t.store, &key)
+                .await
+                .unwrap(),
+            Some(b"mine".to_vec())
+        );
+    }
+    assert!(format!("{:?}", stores[1]).contains("connected: true"));
+    let plain = RedisStore::new(redis::Client::open(url.as_str()).unwrap());
+    assert_eq!(plain.config().prefix(), session_cache::DEFAULT_REDIS_PREFIX);
+    plain.ping_async().await.unwrap();
+}
+
+/// A store built outside any runtime serves async callers and sync callers alike.
+#[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
+#[test]
+fn store_built_outside_a_runtime_serves_both_faces() {
+    let Some(url) = url() else { return };
+    let t = TestRedis::new(&url);
+    let key = t.store.create(&live(b"sync")).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let loaded = runtime.block_on(session_core::AsyncSessionStore::load(&t.store, &key));
+    assert_eq!(loaded.unwrap(), Some(b"sync".to_vec()));
+    // its sync face from that runtime's blocking pool (a CachedStore with a Redis cache)
+    let cached = CachedStore::new(t.store.clone(), MemoryStore::new());
+    let cached_key = runtime
+        .block_on(session_core::AsyncSessionStore::create(
+            &cached,
+            &live(b"cached"),
+        ))
+        .unwrap();
+    assert!(t.store.exists(&cached_key).unwrap(), "not written through");
+    drop(runtime);
+    // and from an executor that is not tokio at all
+    let loaded =
+        session_core::conformance::block_on(session_core::AsyncSessionStore::load(&t.store, &key));
+    assert_eq!(loaded.unwrap(), Some(b"sync".to_vec()));
+    assert_eq!(t.store.load(&key).unwrap(), Some(b"sync".to_vec()));
+}
+
+impl TestRedis {
+    async fn contains_async(&self, key: &str) -> bool {
+        session_core::AsyncSessionStore::exists(&self.store, key)
+            .await
+            .unwrap()
+    }
 }
