@@ -408,6 +408,8 @@ pub struct PostgresConfig {
     pub(crate) schema: Option<String>,
     pub(crate) pool_size: u32,
     pub(crate) connect_timeout: Duration,
+    pub(crate) statement_timeout: Duration,
+    pub(crate) ca_file: Option<std::path::PathBuf>,
     pub(crate) batch_size: usize,
 }
 
@@ -422,7 +424,7 @@ impl Default for PostgresConfig {
 impl PostgresConfig {
     /// The native layout (SHA-256 keys, `bytea` data, `timestamptz` expiry) in table
     /// `sessions` of the connection's current schema; a pool of up to 8 connections; 5 s
-    /// to get a connection; `clear_expired` batches of 1,000 rows.
+    /// to get a connection; 5 s per statement; `clear_expired` batches of 1,000 rows.
     ///
     /// ```
     /// assert_eq!(session_db::PostgresConfig::native().table(), "sessions");
@@ -434,6 +436,8 @@ impl PostgresConfig {
             schema: None,
             pool_size: 8,
             connect_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(5),
+            ca_file: None,
             batch_size: 1000,
         }
     }
@@ -501,6 +505,36 @@ impl PostgresConfig {
         self
     }
 
+    /// How long one statement may run (default 5 s, at least 1 ms). The server cancels it
+    /// then (`statement_timeout`, set when the store connects from a URL); the store stops
+    /// waiting for the answer a moment later in any case, so a frozen or unreachable server
+    /// fails a request after this long instead of holding it.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let config = session_db::PostgresConfig::native().with_statement_timeout(Duration::from_millis(500));
+    /// assert_eq!(config.statement_timeout(), Duration::from_millis(500));
+    /// ```
+    #[must_use]
+    pub fn with_statement_timeout(mut self, timeout: Duration) -> Self {
+        self.statement_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Trusts the CA certificate(s) in this PEM file for TLS, as libpq's `sslrootcert`:
+    /// the server's certificate must chain to one of them (`verify-ca`), and with
+    /// `sslmode=verify-full` in the URL also name the host.
+    ///
+    /// ```
+    /// let config = session_db::PostgresConfig::native().with_ca_file("/etc/ssl/db-ca.pem");
+    /// assert_eq!(config.ca_file(), Some(std::path::Path::new("/etc/ssl/db-ca.pem")));
+    /// ```
+    #[must_use]
+    pub fn with_ca_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.ca_file = Some(path.into());
+        self
+    }
+
     /// Rows per `clear_expired` transaction (default 1,000; at least 1).
     ///
     /// ```
@@ -556,6 +590,25 @@ impl PostgresConfig {
     /// ```
     pub fn connect_timeout(&self) -> Duration {
         self.connect_timeout
+    }
+
+    /// The statement timeout.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// assert_eq!(session_db::PostgresConfig::native().statement_timeout(), Duration::from_secs(5));
+    /// ```
+    pub fn statement_timeout(&self) -> Duration {
+        self.statement_timeout
+    }
+
+    /// The CA file, when one was set.
+    ///
+    /// ```
+    /// assert_eq!(session_db::PostgresConfig::native().ca_file(), None);
+    /// ```
+    pub fn ca_file(&self) -> Option<&std::path::Path> {
+        self.ca_file.as_deref()
     }
 
     /// Rows per `clear_expired` batch.

@@ -126,14 +126,3 @@ pub struct LockTimeout {
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
-
-/// The PostgreSQL URL asks for TLS (`sslmode=require`), which the postgres backend does not
-/// support yet. Checked before connecting, so the error says so instead of the driver's
-/// "no TLS implementation configured".
-#[cfg(feature = "postgres")]
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "TLS (sslmode=require) is not supported yet by the postgres backend: connect without it \
-     (sslmode=disable or prefer), e.g. through a local TLS tunnel"
-)]
-pub(crate) struct TlsNotSupported;

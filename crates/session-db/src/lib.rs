@@ -14,11 +14,17 @@ mod store;
 #[cfg(feature = "postgres")]
 pub use config::PostgresConfig;
 pub use config::{DEFAULT_MMAP_SIZE, Mode, SqliteConfig, Synchronous};
+/// The pool crate [`PostgresStore::new`] takes, re-exported so your pool is the same type.
+#[cfg(feature = "postgres")]
+pub use deadpool_postgres;
 pub use error::{InvalidTableName, LockTimeout, OpenError, SchemaError};
 #[cfg(feature = "postgres")]
-pub use postgres::PostgresStore;
+pub use postgres::{PostgresStore, Timeout as PostgresTimeout, TlsSetupError};
 pub use schema::SCHEMA_VERSION;
 pub use store::SqliteStore;
+/// The driver, re-exported for [`PostgresConfig::connect_with`] and your own pools.
+#[cfg(feature = "postgres")]
+pub use tokio_postgres;
 
 /// Django's `session_data` codec, re-exported for Django mode (see [`SqliteStore::django_manager`]).
 pub use session_signing::DjangoCodec;

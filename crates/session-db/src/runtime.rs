@@ -2,8 +2,8 @@
 //!
 //! [`SqliteStore`] runs an operation in place when it can finish without waiting, and on
 //! tokio's blocking pool otherwise (see [`SqliteConfig::with_inline`](crate::SqliteConfig::with_inline)).
-//! [`PostgresStore`] always uses the blocking pool. Outside a tokio runtime both run on
-//! the calling thread.
+//! Outside a tokio runtime it runs on the calling thread. (`PostgresStore` is async-native:
+//! its operations are in its own module.)
 
 use std::time::SystemTime;
 
@@ -11,14 +11,9 @@ use session_core::{
     AsyncClearExpired, AsyncSessionStore, ClearExpired, Record, Result, SessionStore,
 };
 
-#[cfg(feature = "postgres")]
-use crate::PostgresStore;
 use crate::SqliteStore;
 
 session_core::tokio_blocking_runner!(fn run, "session-db");
-
-#[cfg(feature = "postgres")]
-session_core::impl_async_blocking!(PostgresStore, run, clear_expired);
 
 impl AsyncSessionStore for SqliteStore {
     async fn load_record(&self, key: &str) -> Result<Option<Record>> {

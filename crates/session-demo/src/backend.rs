@@ -119,7 +119,6 @@ impl Backend {
             }
             BackendKind::Postgres => {
                 let url = options.db_url.as_deref().unwrap_or_default();
-                probe_postgres(url)?;
                 let opened = match django {
                     Some(_) => PostgresStore::connect_django(url),
                     None => PostgresStore::connect(url),
@@ -255,51 +254,6 @@ fn explain_sqlite(path: &std::path::Path) -> Option<session_core::BoxError> {
         )
     };
     Some(reason.into())
-}
-
-/// One direct connection before the store builds its pool: the pool retries a failed
-/// connection for seconds, logging each attempt, before it gives up; this fails at once,
-/// with the cause. URLs the driver cannot parse or that ask for TLS are left to the store,
-/// which says what is wrong with them.
-fn probe_postgres(url: &str) -> Result<(), DemoError> {
-    let Ok(mut config) = url.parse::<postgres::Config>() else {
-        return Ok(());
-    };
-    if config.get_ssl_mode() == postgres::config::SslMode::Require {
-        return Ok(());
-    }
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(std::time::Duration::from_secs(5));
-    }
-    // The blocking client runs its own runtime: not on an async thread.
-    let connected = std::thread::scope(|scope| {
-        scope
-            .spawn(|| config.connect(postgres::NoTls).map(drop))
-            .join()
-    });
-    match connected {
-        Ok(Err(source)) => Err(DemoError::Open {
-            what: format!(
-                "the PostgreSQL database of --db-url ({})",
-                describe_pg(&config)
-            ),
-            source: source.into(),
-        }),
-        _ => Ok(()),
-    }
-}
-
-/// `user@host:port/dbname` of a PostgreSQL configuration, never its password.
-fn describe_pg(config: &postgres::Config) -> String {
-    let host = match config.get_hosts().first() {
-        Some(postgres::config::Host::Tcp(host)) => host.clone(),
-        Some(postgres::config::Host::Unix(path)) => path.display().to_string(),
-        None => "localhost".to_owned(),
-    };
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    let user = config.get_user().unwrap_or_default();
-    let db = config.get_dbname().unwrap_or_default();
-    format!("{user}@{host}:{port}/{db}")
 }
 
 /// A secret the signing crates refused (the command line already refuses empty ones).

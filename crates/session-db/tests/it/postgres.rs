@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use session_core::{Error, SessionManager, SessionStore, key};
-use session_db::{PostgresConfig, PostgresStore};
+use session_db::{PostgresConfig, PostgresStore, tokio_postgres};
 
 use crate::common::{chain, live, past};
 
@@ -19,8 +19,8 @@ fn url() -> Option<String> {
 
 /// The test server's config, tagged with `app` so a test can terminate only its own
 /// connections, and without fsync per commit (fast bulk creates).
-fn pg_config(url: &str, app: &str) -> postgres::Config {
-    let mut config: postgres::Config = url.parse().expect("SESSION_TEST_POSTGRES_URL");
+fn pg_config(url: &str, app: &str) -> tokio_postgres::Config {
+    let mut config: tokio_postgres::Config = url.parse().expect("SESSION_TEST_POSTGRES_URL");
     config
         .application_name(app)
         .options("-c synchronous_commit=off");
@@ -389,9 +389,11 @@ fn clear_expired_batches_with_progress() {
 #[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
 #[test]
 fn stores_are_built_used_and_dropped_inside_an_async_runtime() {
-    // The sync driver runs its own runtime; a store made in `#[tokio::main]` must not panic.
+    // A store made in `#[tokio::main]` (here: a single-threaded runtime) checks the server
+    // without waiting on its own thread, and its sync face works from the blocking pool.
     let Some(url) = url() else { return };
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {

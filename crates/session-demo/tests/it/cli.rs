@@ -390,17 +390,17 @@ fn a_postgres_connection_failure_is_one_line_with_its_cause() {
 }
 
 #[test]
-fn postgres_tls_is_said_to_be_unsupported() {
+fn a_postgres_tls_root_that_cannot_be_read_is_named() {
     let url = format!(
-        "host=127.0.0.1 port={} user=postgres sslmode=require",
+        "host=127.0.0.1 port={} user=postgres sslmode=verify-full sslrootcert=/nonexistent/ca.pem",
         closed_port()
     );
     let line = one_line_error(&["--backend", "postgres", "--db-url", &url], &[]);
     assert!(
-        line.contains("TLS (sslmode=require) is not supported yet by the postgres backend"),
+        line.starts_with("cannot open the PostgreSQL database of --db-url"),
         "{line}"
     );
-    assert!(!line.contains("no TLS implementation"), "{line}");
+    assert!(line.contains("/nonexistent/ca.pem"), "{line}");
 }
 
 #[test]
