@@ -129,6 +129,8 @@ server_flows! {
     postgres_json: "SESSION_TEST_POSTGRES_URL" ["--backend", "postgres"];
     #[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
     postgres_msgpack: "SESSION_TEST_POSTGRES_URL" ["--backend", "postgres", "--serializer", "msgpack"];
+    #[cfg_attr(not(session_test_postgres_tls), ignore = "needs SESSION_TEST_POSTGRES_TLS_URL")]
+    postgres_tls: "SESSION_TEST_POSTGRES_TLS_URL" ["--backend", "postgres"];
     #[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
     redis_json: "SESSION_TEST_REDIS_URL" ["--backend", "redis"];
     #[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
