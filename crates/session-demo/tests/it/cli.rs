@@ -117,6 +117,33 @@ fn clear_expired_sweeps_files() {
     assert!(store.exists(&live).unwrap());
 }
 
+#[cfg_attr(
+    not(session_test_postgres_tls),
+    ignore = "needs SESSION_TEST_POSTGRES_TLS_URL"
+)]
+#[test]
+fn clear_expired_sweeps_postgres_over_tls() {
+    let Some(url) = std::env::var("SESSION_TEST_POSTGRES_TLS_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        println!("skipped: set SESSION_TEST_POSTGRES_TLS_URL to run");
+        return;
+    };
+    let setup = setup(&["clear-expired", "--backend", "postgres", "--db-url", &url]);
+    let store = session_db::PostgresStore::connect(&url).unwrap();
+    let past = SystemTime::now() - Duration::from_secs(60);
+    let future = SystemTime::now() + Duration::from_secs(60);
+    for _ in 0..3 {
+        store.create(&Record::new(b"{}".to_vec(), past)).unwrap();
+    }
+    let live = store.create(&Record::new(b"{}".to_vec(), future)).unwrap();
+    // (other tests share the server: at least ours are swept, then none is left)
+    assert!(clear_expired(&setup.options).unwrap() >= 3);
+    assert!(store.exists(&live).unwrap());
+    assert_eq!(store.count_expired().unwrap(), 0);
+}
+
 #[test]
 fn a_missing_dir_is_created_private() {
     let dir = tempfile::tempdir().unwrap();
