@@ -6,13 +6,14 @@
 use std::error::Error;
 use std::time::Duration;
 
-use session_core::{ClearExpired, SessionManager};
-use session_db::{PostgresConfig, PostgresStore};
+use session_core::{AsyncSessionStore, ClearExpired, Record, SessionManager};
+use session_db::{PostgresConfig, PostgresStore, deadpool_postgres, tokio_postgres};
 
 // ANCHOR: connect
 fn connect(url: &str) -> Result<SessionManager, Box<dyn Error>> {
-    // `postgres://user:password@host/db` or `host=... user=... dbname=...`; the table
-    // `sessions` is created if absent.
+    // `postgres://user:password@host/db?sslmode=verify-full` or `host=... user=...
+    // dbname=...`; one connection checks the server now and creates the table `sessions`
+    // if absent, then the pool connects as requests need it.
     let store = PostgresStore::connect(url)?;
     Ok(SessionManager::new(store))
 }
@@ -24,12 +25,45 @@ fn connect_with_options(url: &str) -> Result<PostgresStore, Box<dyn Error>> {
         .with_schema("public")? // a plain identifier, else an error
         .with_table("web_sessions")?
         .with_pool_size(16) // connections in the pool
-        .with_connect_timeout(Duration::from_secs(2))
+        .with_connect_timeout(Duration::from_secs(2)) // connecting, and a pool checkout
+        .with_statement_timeout(Duration::from_secs(2)) // each statement
         .with_batch_size(5_000) // rows per clear_expired transaction
         .connect(url)?;
     Ok(store)
 }
 // ANCHOR_END: options
+
+// ANCHOR: tls
+/// TLS as the URL asks: here `sslmode=verify-full` (the certificate chains to the CA in
+/// `ca_file`, and names the host).
+fn connect_tls(host: &str, ca_file: &str) -> Result<PostgresStore, Box<dyn Error>> {
+    let url = format!("postgres://app@{host}/app?sslmode=verify-full");
+    let store = PostgresConfig::native().with_ca_file(ca_file).connect(&url)?;
+    Ok(store)
+}
+// ANCHOR_END: tls
+
+// ANCHOR: own_pool
+/// The pool your application already has: the store draws from it (its size, TLS and
+/// timeouts rule) and checks its table at the first operation.
+fn with_your_pool(url: &str) -> Result<PostgresStore, Box<dyn Error>> {
+    let config: tokio_postgres::Config = url.parse()?;
+    let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);
+    let pool = deadpool_postgres::Pool::builder(manager)
+        .max_size(16)
+        .build()?;
+    Ok(PostgresStore::new(pool))
+}
+
+async fn handler_side(store: &PostgresStore) -> session_core::Result<()> {
+    // What the layer does for a request: each operation awaits the network, no thread
+    // waits for it.
+    let expires = std::time::SystemTime::now() + Duration::from_secs(60);
+    let key = store.create(&Record::new(b"{}".to_vec(), expires)).await?;
+    assert!(store.exists(&key).await?);
+    store.delete(&key).await
+}
+// ANCHOR_END: own_pool
 
 /// The whole tour against the server at `url`.
 pub fn run(url: &str) -> Result<(), Box<dyn Error>> {
@@ -46,6 +80,15 @@ pub fn run(url: &str) -> Result<(), Box<dyn Error>> {
 
     let store = connect_with_options(url)?;
     store.clear_expired()?;
+
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let store = with_your_pool(url)?;
+        handler_side(&store).await?;
+        Ok::<_, Box<dyn Error>>(())
+    })?;
+    // Without a server at the other end, TLS setup still reads the CA file first.
+    assert!(connect_tls("db.invalid", "/nonexistent/ca.pem").is_err());
     Ok(())
 }
 
