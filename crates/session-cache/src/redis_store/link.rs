@@ -228,10 +228,18 @@ enum Failure {
     Elapsed(Duration),
 }
 
-/// The connection of a store, its time limits and the runtime of its sync face.
+/// The connections of a store, its time limits and the runtime of its sync face.
+///
+/// A connection's I/O is driven by the runtime it was made in. So when the store has a
+/// runtime of its own (built outside a multi-thread runtime), the sync face (which runs
+/// there) has its own connection, made there, and the async face another, made in the
+/// runtime of its first caller: neither face waits on a runtime that nobody drives, nor
+/// pays a hop to another runtime's thread. Otherwise both faces share one.
 pub(crate) struct Link {
     source: Source,
     conn: tokio::sync::OnceCell<Conn>,
+    /// The connection of the store's own runtime (its sync face), when it has one.
+    own_conn: tokio::sync::OnceCell<Conn>,
     connect_timeout: Duration,
     io_timeout: Duration,
     reconnect_retries: usize,
@@ -249,7 +257,8 @@ impl Link {
         };
         Link {
             source: connection.0,
-            conn: tokio::sync::OnceCell::new_with(live),
+            conn: tokio::sync::OnceCell::new_with(live.clone()),
+            own_conn: tokio::sync::OnceCell::new_with(live),
             connect_timeout: config.connect_timeout,
             io_timeout: config.io_timeout,
             reconnect_retries: config.reconnect_retries,
@@ -262,7 +271,19 @@ impl Link {
     }
 
     pub(crate) fn is_connected(&self) -> bool {
-        self.conn.initialized()
+        self.conn.initialized() || self.own_conn.initialized()
+    }
+
+    /// The connection for the runtime this runs in: the own runtime's inside it, else the
+    /// shared one.
+    fn cell(&self) -> &tokio::sync::OnceCell<Conn> {
+        let Home::Own(own) = &self.home else {
+            return &self.conn;
+        };
+        match (own.get(), Handle::try_current()) {
+            (Some(own), Ok(current)) if current.id() == own.id => &self.own_conn,
+            _ => &self.conn,
+        }
     }
 
     /// Runs `cmd`; a command whose connection dropped is sent once more (so a command
@@ -284,7 +305,7 @@ impl Link {
     async fn attempt(&self, cmd: &Cmd) -> std::result::Result<Value, Failure> {
         let work = async {
             let conn = self
-                .conn
+                .cell()
                 .get_or_try_init(|| self.connect())
                 .await
                 .map_err(Failure::Connect)?;
@@ -423,6 +444,7 @@ impl Home {
             // Two first calls at once: the loser's runtime is shut down on drop.
             let _ = own.set(OwnRuntime {
                 handle: runtime.handle().clone(),
+                id: runtime.handle().id(),
                 runtime: Some(runtime),
             });
         }
@@ -439,6 +461,7 @@ impl Home {
 /// async task).
 struct OwnRuntime {
     handle: Handle,
+    id: tokio::runtime::Id,
     runtime: Option<Runtime>,
 }
 

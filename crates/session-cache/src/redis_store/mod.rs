@@ -38,9 +38,11 @@ const MAX_TTL_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
 /// **Async-native.** The store holds one multiplexed connection (a
 /// [`ConnectionManager`](redis::aio::ConnectionManager), which reconnects by itself), or
 /// for a Redis Cluster one per node ([`ClusterConnection`](redis::cluster_async::ClusterConnection):
-/// every command carries one key, so one slot, and `MOVED`/`ASK` redirects are followed).
-/// Its [`AsyncSessionStore`] face waits on the network without holding a thread. It
-/// connects at its first operation: building a store does no I/O.
+/// every command carries one key, so one slot, and `MOVED`/`ASK` redirects are followed);
+/// a store with a runtime of its own (see below) has a second one for its sync face. Its
+/// [`AsyncSessionStore`] face waits on the network without holding a thread. It connects
+/// at its first operation: building a store does no I/O. It needs a tokio runtime with I/O
+/// and time enabled (`#[tokio::main]` has them).
 ///
 /// **Time limits.** Every command has the [response timeout](RedisConfig::with_io_timeout),
 /// and an operation that must first wait for a (re)connection at most the

@@ -396,6 +396,7 @@ fn tls_with_a_private_ca() {
             "unclear: {}",
             chain(&e)
         );
+        println!("refused: {}", chain(&e));
     }
 
     // A server that checks clients: the client certificate opens it.
