@@ -256,33 +256,18 @@ async fn redis_store_when_configured() {
     matrix("redis", site(SessionManager::new(store)), vec![]).await;
 }
 
-/// A plain `#[test]`: the synchronous `postgres` client panics when it is connected or
-/// dropped on a tokio thread, so the store is made and dropped out here and only the
-/// requests run in the runtime (the layer sends its I/O to the blocking pool).
 #[cfg_attr(not(session_test_postgres), ignore = "needs SESSION_TEST_POSTGRES_URL")]
-#[test]
-fn postgres_store_when_configured() {
+#[tokio::test]
+async fn postgres_store_when_configured() {
     let Some(url) = session_hardening::server_url("SESSION_TEST_POSTGRES_URL") else {
         return;
     };
-    let store = std::sync::Arc::new(
-        session_db::PostgresConfig::native()
-            .with_table("hardening_hostile")
-            .unwrap()
-            .connect(&url)
-            .unwrap(),
-    );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
+    let store = session_db::PostgresConfig::native()
+        .with_table("hardening_hostile")
+        .unwrap()
+        .connect(&url)
         .unwrap();
-    runtime.block_on(matrix(
-        "postgres",
-        site(SessionManager::new(store.clone())),
-        vec![],
-    ));
-    drop(runtime);
-    drop(store);
+    matrix("postgres", site(SessionManager::new(store)), vec![]).await;
 }
 
 /// Django-format cookies signed the wrong way: wrong salt, wrong secret, a retired secret.
