@@ -25,7 +25,7 @@ pub enum Store {
     Cookie(Arc<CookieStore>),
     /// `--backend postgres`.
     Postgres(PostgresStore),
-    /// `--backend redis`.
+    /// `--backend redis` or `redis-cluster`.
     Redis(Arc<RedisStore>),
 }
 
@@ -134,18 +134,25 @@ impl Backend {
                 };
                 (manager, Store::Postgres(store), what.to_owned())
             }
-            BackendKind::Redis => {
+            BackendKind::Redis | BackendKind::RedisCluster => {
                 let url = options.redis_url.as_deref().unwrap_or_default();
+                let (opened, what) = if options.backend == BackendKind::Redis {
+                    (RedisStore::open(url), "redis".to_owned())
+                } else {
+                    let seeds: Vec<&str> = crate::redis_seeds(url).collect();
+                    let what = format!("redis-cluster ({} seed nodes)", seeds.len());
+                    (RedisStore::open_cluster(&seeds), what)
+                };
                 // The store connects lazily: ping now, so a wrong URL fails at startup.
-                let store = RedisStore::open(url)
-                    .and_then(|store| store.ping().map(|_| store))
+                let store = opened
+                    .and_then(|store| ping(&store).map(|()| store))
                     .map_err(|source| DemoError::Open {
                         what: "the Redis server of --redis-url".to_owned(),
                         source: source.into(),
                     })?;
                 let store = Arc::new(store);
                 let manager = server_side(SessionManager::new(store.clone()), options)?;
-                (manager, Store::Redis(store), "redis".to_owned())
+                (manager, Store::Redis(store), what)
             }
             BackendKind::Cookie => {
                 let (store, manager) = match django {
@@ -228,6 +235,18 @@ impl Backend {
             Store::Cookie(_) | Store::Redis(_) => None,
         }
     }
+}
+
+/// `RedisStore::ping`, wherever `open` runs: its sync face refuses a thread that runs async
+/// tasks (the server opens the backend inside its runtime), so the check runs on a thread
+/// of its own. Startup only.
+fn ping(store: &RedisStore) -> session_core::Result<()> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| store.ping())
+            .join()
+            .unwrap_or_else(|payload| Err(session_core::Error::panicked("redis", payload)))
+    })
 }
 
 /// Server-side stores: Django's codec in Django mode, else the chosen serializer.

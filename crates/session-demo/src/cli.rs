@@ -20,11 +20,14 @@ COMMANDS:
 OPTIONS:
     --addr HOST:PORT        where to listen; HOST is an IP address or a host name
                             [default: 127.0.0.1:8000]
-    --backend NAME          db | cache | file | cookie | postgres | redis [default: db]
+    --backend NAME          db | cache | file | cookie | postgres | redis | redis-cluster
+                            [default: db]
     --db PATH               SQLite file of the db backend [default: sessions.sqlite3]
     --db-url URL            PostgreSQL of the postgres backend, e.g.
                             postgres://user@127.0.0.1/app or host=127.0.0.1 dbname=app
     --redis-url URL         Redis of the redis backend, e.g. redis://127.0.0.1:6379/
+                            (rediss://… for TLS); for redis-cluster, seed nodes of the
+                            cluster: URL[,URL...]
     --dir PATH              directory of the file backend, created (mode 0700) if missing
                             [default: sessions]
     --serializer NAME       json | msgpack [default: json]
@@ -71,6 +74,8 @@ pub enum BackendKind {
     Postgres,
     /// `session-cache` with feature `redis`: Redis.
     Redis,
+    /// `session-cache` with feature `redis`: a Redis Cluster.
+    RedisCluster,
 }
 
 impl BackendKind {
@@ -87,6 +92,7 @@ impl BackendKind {
             BackendKind::Cookie => "cookie",
             BackendKind::Postgres => "postgres",
             BackendKind::Redis => "redis",
+            BackendKind::RedisCluster => "redis-cluster",
         }
     }
 }
@@ -136,7 +142,7 @@ pub struct Options {
     pub dir: PathBuf,
     /// `--db-url` (postgres backend).
     pub db_url: Option<String>,
-    /// `--redis-url` (redis backend).
+    /// `--redis-url` (redis backend; comma-separated seed nodes for redis-cluster).
     pub redis_url: Option<String>,
     /// `--serializer`.
     pub serializer: SerializerKind,
@@ -323,10 +329,11 @@ impl Options {
                         "cookie" => BackendKind::Cookie,
                         "postgres" => BackendKind::Postgres,
                         "redis" => BackendKind::Redis,
+                        "redis-cluster" => BackendKind::RedisCluster,
                         _ => {
                             return Err(usage(format!(
                                 "unknown backend `{value}` \
-                                 (db, cache, file, cookie, postgres or redis)"
+                                 (db, cache, file, cookie, postgres, redis or redis-cluster)"
                             )));
                         }
                     }
@@ -334,7 +341,7 @@ impl Options {
                 "--db" => (options.db, db_set) = (path(&flag, value)?, true),
                 "--dir" => (options.dir, dir_set) = (path(&flag, value)?, true),
                 "--db-url" => options.db_url = Some(url(&flag, value)?),
-                "--redis-url" => options.redis_url = Some(redis_url(url(&flag, value)?)?),
+                "--redis-url" => options.redis_url = Some(url(&flag, value)?),
                 "--serializer" => {
                     options.serializer = match value.as_str() {
                         "json" => SerializerKind::Json,
@@ -362,6 +369,10 @@ impl Options {
         if dir_set && options.backend != BackendKind::File {
             return Err(usage("`--dir` needs `--backend file`"));
         }
+        let redis = matches!(
+            options.backend,
+            BackendKind::Redis | BackendKind::RedisCluster
+        );
         match (options.backend, &options.db_url, &options.redis_url) {
             (BackendKind::Postgres, None, _) => {
                 return Err(usage("`--backend postgres` needs `--db-url URL`"));
@@ -369,15 +380,33 @@ impl Options {
             (BackendKind::Redis, _, None) => {
                 return Err(usage("`--backend redis` needs `--redis-url URL`"));
             }
+            (BackendKind::RedisCluster, _, None) => {
+                return Err(usage(
+                    "`--backend redis-cluster` needs `--redis-url URL[,URL...]` (seed nodes)",
+                ));
+            }
             (b, Some(_), _) if b != BackendKind::Postgres => {
                 return Err(usage("`--db-url` needs `--backend postgres`"));
             }
-            (b, _, Some(_)) if b != BackendKind::Redis => {
-                return Err(usage("`--redis-url` needs `--backend redis`"));
+            (_, _, Some(_)) if !redis => {
+                return Err(usage(
+                    "`--redis-url` needs `--backend redis` or `--backend redis-cluster`",
+                ));
+            }
+            (BackendKind::Redis, _, Some(url)) => redis_url(url)?,
+            (BackendKind::RedisCluster, _, Some(urls)) => {
+                if redis_seeds(urls).next().is_none() {
+                    return Err(usage(
+                        "`--redis-url` of redis-cluster needs at least one seed URL",
+                    ));
+                }
+                for seed in redis_seeds(urls) {
+                    redis_url(seed)?;
+                }
             }
             _ => {}
         }
-        if options.inline && matches!(options.backend, BackendKind::Postgres | BackendKind::Redis) {
+        if options.inline && (redis || options.backend == BackendKind::Postgres) {
             return Err(usage(format!(
                 "`--inline` would run the {} store's network waits on the async threads: drop `--inline` (the store already schedules its own I/O)",
                 options.backend.name()
@@ -424,15 +453,25 @@ fn url(flag: &str, value: String) -> Result<String, DemoError> {
 
 /// A Redis URL's scheme, checked here so that the error is one clear line (the URL is not
 /// repeated: it may hold a password).
-fn redis_url(value: String) -> Result<String, DemoError> {
+fn redis_url(value: &str) -> Result<(), DemoError> {
     const SCHEMES: [&str; 4] = ["redis://", "rediss://", "unix://", "redis+unix://"];
     if !SCHEMES.iter().any(|scheme| value.starts_with(scheme)) {
         return Err(usage(
-            "`--redis-url` is not a Redis URL: use redis://HOST[:PORT][/DB], \
-             e.g. redis://127.0.0.1:6379/",
+            "`--redis-url` is not a Redis URL: use redis://HOST[:PORT][/DB] \
+             (rediss://… for TLS), e.g. redis://127.0.0.1:6379/",
         ));
     }
-    Ok(value)
+    Ok(())
+}
+
+/// The seed URLs of `--backend redis-cluster`: `--redis-url` split at commas.
+///
+/// ```
+/// let seeds: Vec<&str> = session_demo::redis_seeds("redis://a:7000/, redis://b:7000/").collect();
+/// assert_eq!(seeds, ["redis://a:7000/", "redis://b:7000/"]);
+/// ```
+pub fn redis_seeds(urls: &str) -> impl Iterator<Item = &str> {
+    urls.split(',').map(str::trim).filter(|url| !url.is_empty())
 }
 
 /// The secret of one `(flag, file flag, variable)` entry of [`SECRETS`], from the flag's

@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use session_tower::{SessionKeyPrefix, SessionLayer};
 
 pub use backend::{Backend, PROGRESS_THRESHOLD, Store, clear_expired};
-pub use cli::{BackendKind, Command, MIN_SECRET_LEN, Options, SerializerKind, USAGE};
+pub use cli::{BackendKind, Command, MIN_SECRET_LEN, Options, SerializerKind, USAGE, redis_seeds};
 pub use error::DemoError;
 pub use run::run;
 pub use serve::{MAX_BODY_BYTES, ServerConfig, serve};

@@ -38,6 +38,28 @@ fn bad_command_lines_give_one_line_errors() {
             "/dev/null",
         ],
         &["--backend", "redis", "--redis-url", "localhost:6379"],
+        &["--backend", "redis-cluster"],
+        &[
+            "--backend",
+            "redis-cluster",
+            "--redis-url",
+            "redis://a:7000/,localhost:7001",
+        ],
+        &["--backend", "redis-cluster", "--redis-url", " , "],
+        &[
+            "--backend",
+            "redis-cluster",
+            "--redis-url",
+            "redis://a:7000/",
+            "--inline",
+        ],
+        &[
+            "clear-expired",
+            "--backend",
+            "redis-cluster",
+            "--redis-url",
+            "redis://a:7000/",
+        ],
         &["--backend", "db", "--backend", "db"],
         &[
             "--django-secret",
@@ -432,15 +454,48 @@ fn a_postgres_tls_root_that_cannot_be_read_is_named() {
 
 #[test]
 fn a_bad_redis_url_is_explained() {
-    for url in ["nonsense", "http://127.0.0.1/", "rediss://127.0.0.1:6379/"] {
-        let line = one_line_error(&["--backend", "redis", "--redis-url", url], &[]);
-        assert!(!line.contains("InvalidClientConfig"), "{url}: {line}");
-        assert!(
-            line.contains("not a Redis URL")
-                || line.contains("TLS (rediss://) is not supported yet"),
-            "{url}: {line}"
-        );
+    for backend in ["redis", "redis-cluster"] {
+        for url in ["nonsense", "http://127.0.0.1/"] {
+            let line = one_line_error(&["--backend", backend, "--redis-url", url], &[]);
+            assert!(!line.contains("InvalidClientConfig"), "{url}: {line}");
+            assert!(line.contains("not a Redis URL"), "{url}: {line}");
+        }
     }
+}
+
+#[test]
+fn redis_urls_take_tls_and_cluster_seeds() {
+    let o = Options::parse([
+        "--backend",
+        "redis",
+        "--redis-url",
+        "rediss://127.0.0.1:6380/",
+    ])
+    .unwrap();
+    assert_eq!(o.backend, BackendKind::Redis);
+    let o = Options::parse([
+        "--backend",
+        "redis-cluster",
+        "--redis-url",
+        "redis://10.0.0.1:7000/,redis://:hunter2@10.0.0.2:7000/",
+    ])
+    .unwrap();
+    assert_eq!(o.backend, BackendKind::RedisCluster);
+    assert_eq!(o.backend.name(), "redis-cluster");
+    assert_eq!(
+        session_demo::redis_seeds(o.redis_url.as_deref().unwrap()).count(),
+        2
+    );
+    assert!(!format!("{o:?}").contains("hunter2"));
+    // A TLS port that nobody serves: refused at startup with one clear line.
+    let line = one_line_error(
+        &["--backend", "redis", "--redis-url", "rediss://127.0.0.1:1/"],
+        &[],
+    );
+    assert!(
+        line.starts_with("cannot open the Redis server of --redis-url"),
+        "{line}"
+    );
 }
 
 #[test]
@@ -454,6 +509,11 @@ fn server_backends_need_their_url_and_only_theirs() {
     );
     assert!(Options::parse(["--backend", "postgres", "--redis-url", "redis://x/"]).is_err());
     assert!(Options::parse(["--backend", "redis", "--redis-url", ""]).is_err());
+    assert!(Options::parse(["--backend", "redis-cluster"]).is_err());
+    assert!(
+        Options::parse(["--backend", "cache", "--redis-url", "redis://x/"]).is_err(),
+        "--redis-url without a redis backend"
+    );
     let o = Options::parse([
         "--backend",
         "postgres",
@@ -481,6 +541,15 @@ fn an_unreachable_server_is_a_clear_error() {
     let o =
         session_demo::Options::parse(["--backend", "redis", "--redis-url", "redis://127.0.0.1:1/"])
             .unwrap();
+    let err = session_demo::Backend::open(&o).unwrap_err();
+    assert!(err.to_string().contains("Redis"), "{err}");
+    let o = session_demo::Options::parse([
+        "--backend",
+        "redis-cluster",
+        "--redis-url",
+        "redis://127.0.0.1:1/,redis://127.0.0.1:2/",
+    ])
+    .unwrap();
     let err = session_demo::Backend::open(&o).unwrap_err();
     assert!(err.to_string().contains("Redis"), "{err}");
 }

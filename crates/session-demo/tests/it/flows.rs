@@ -135,6 +135,8 @@ server_flows! {
     redis_json: "SESSION_TEST_REDIS_URL" ["--backend", "redis"];
     #[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
     redis_msgpack: "SESSION_TEST_REDIS_URL" ["--backend", "redis", "--serializer", "msgpack"];
+    #[cfg_attr(not(session_test_redis_cluster), ignore = "needs SESSION_TEST_REDIS_CLUSTER_URLS")]
+    redis_cluster_json: "SESSION_TEST_REDIS_CLUSTER_URLS" ["--backend", "redis-cluster"];
 }
 
 pub async fn login_comment_logout(setup: &Setup) {

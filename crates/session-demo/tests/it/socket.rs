@@ -389,3 +389,103 @@ fn addr_and_server_flags_parse() {
         assert!(matches!(err, DemoError::Usage(_)), "{args:?}: {err:?}");
     }
 }
+
+impl Demo {
+    /// One request on a new connection, with `sessionid=cookie` when given: the status,
+    /// the new `sessionid` value when one is set (empty when deleted), and the body.
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        cookie: Option<&str>,
+        form: Option<&str>,
+    ) -> (u16, Option<String>, String) {
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: demo\r\nConnection: close\r\n");
+        if let Some(cookie) = cookie {
+            head.push_str(&format!("Cookie: sessionid={cookie}\r\n"));
+        }
+        let body = form.unwrap_or_default();
+        if form.is_some() {
+            head.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+        let mut stream = self.connect();
+        stream.write_all(head.as_bytes()).unwrap();
+        let response = read_response(&mut stream);
+        let set_cookie = response.lines().find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            let value = value.trim().strip_prefix("sessionid=")?;
+            name.eq_ignore_ascii_case("set-cookie").then(|| {
+                value
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim_matches('"')
+                    .to_owned()
+            })
+        });
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_owned())
+            .unwrap_or_default();
+        (status_of(&response), set_cookie, body)
+    }
+}
+
+/// The seed flows (GET /, POST /login, /comment, /logout, GET /session) against the demo
+/// binary on a Redis Cluster, over a real socket.
+#[cfg_attr(
+    not(session_test_redis_cluster),
+    ignore = "needs SESSION_TEST_REDIS_CLUSTER_URLS"
+)]
+#[test]
+fn seed_flows_on_a_redis_cluster() {
+    let Some(seeds) = std::env::var("SESSION_TEST_REDIS_CLUSTER_URLS")
+        .ok()
+        .filter(|s| !s.is_empty())
+    else {
+        println!("skipped: set SESSION_TEST_REDIS_CLUSTER_URLS to run");
+        return;
+    };
+    let demo = Demo::start(&["--backend", "redis-cluster", "--redis-url", &seeds]);
+
+    let (status, cookie, page) = demo.request("GET", "/", None, None);
+    assert_eq!(status, 200);
+    assert!(page.contains("<form"), "{page}");
+    assert_eq!(cookie, None);
+
+    let (_, cookie, body) = demo.request(
+        "POST",
+        "/login",
+        None,
+        Some("username=alice&password=wonderland"),
+    );
+    assert_eq!(body, "You're logged in.");
+    let key = cookie.expect("a session cookie at login");
+    let (_, _, body) = demo.request("POST", "/comment", Some(&key), Some("comment=Hi"));
+    assert_eq!(body, "Thanks for your comment!");
+    let (_, _, body) = demo.request("POST", "/comment", Some(&key), Some("comment=Again"));
+    assert_eq!(body, "You've already commented.");
+    let (_, _, body) = demo.request("GET", "/session", Some(&key), None);
+    assert_eq!(body, r#"{"member_id":1,"has_commented":true}"#);
+    let (_, _, page) = demo.request("GET", "/", Some(&key), None);
+    assert!(page.contains("alice"), "{page}");
+    let (_, _, body) = demo.request("POST", "/logout", Some(&key), None);
+    assert_eq!(body, "You're logged out.");
+    let (_, _, body) = demo.request("GET", "/session", Some(&key), None);
+    assert_eq!(body, r#"{"has_commented":true}"#);
+    // A forged key is never adopted: an empty session, its cookie deleted.
+    let (_, cookie, body) = demo.request(
+        "GET",
+        "/session",
+        Some("forgedforgedforged0123456789abcde"),
+        None,
+    );
+    assert_eq!(body, "{}");
+    assert_eq!(cookie.as_deref(), Some(""));
+    assert!(
+        demo.log().contains("sessions in redis-cluster"),
+        "{}",
+        demo.log()
+    );
+}
