@@ -211,6 +211,20 @@ impl Sql {
     }
 }
 
+/// Checks the layout version recorded for `table`: newer than this build reads is an error;
+/// `true` when none is recorded yet, so the caller records [`SCHEMA_VERSION`].
+pub(crate) fn must_record_version(table: &str, found: Option<i64>) -> Result<bool, SchemaError> {
+    match found {
+        Some(v) if v > SCHEMA_VERSION => Err(SchemaError::TooNew {
+            table: table.to_owned(),
+            found: v,
+            supported: SCHEMA_VERSION,
+        }),
+        Some(_) => Ok(false),
+        None => Ok(true),
+    }
+}
+
 /// Creates the table and its expiry index if absent, records/checks the native schema
 /// version, and checks the columns. Runs in one `BEGIN IMMEDIATE` transaction so two
 /// processes opening a fresh file at once do not race.
@@ -240,22 +254,11 @@ pub(crate) fn ensure_sqlite(
                     |r| r.get(0),
                 )
                 .optional()?;
-            match found {
-                Some(v) if v > SCHEMA_VERSION => {
-                    return Err(SchemaError::TooNew {
-                        table: table.to_owned(),
-                        found: v,
-                        supported: SCHEMA_VERSION,
-                    }
-                    .into());
-                }
-                Some(_) => {}
-                None => {
-                    tx.execute(
-                        &format!("INSERT INTO {META_TABLE} (table_name, version) VALUES (?1, ?2)"),
-                        (table, SCHEMA_VERSION),
-                    )?;
-                }
+            if must_record_version(table, found)? {
+                tx.execute(
+                    &format!("INSERT INTO {META_TABLE} (table_name, version) VALUES (?1, ?2)"),
+                    (table, SCHEMA_VERSION),
+                )?;
             }
         }
         Mode::Django => {

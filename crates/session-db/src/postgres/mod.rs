@@ -16,8 +16,10 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Row};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use crate::schema::{SCHEMA_VERSION, bounded, check_columns, columns, hash_key};
-use crate::{DjangoCodec, Mode, OpenError, PostgresConfig, SchemaError};
+use crate::schema::{
+    SCHEMA_VERSION, bounded, check_columns, columns, hash_key, must_record_version,
+};
+use crate::{DjangoCodec, Mode, OpenError, PostgresConfig};
 
 pub use tls::TlsSetupError;
 
@@ -426,23 +428,12 @@ async fn ensure_schema(
             )
             .await?
             .map(|r| r.get(0));
-        match found {
-            Some(v) if v > SCHEMA_VERSION => {
-                return Err(SchemaError::TooNew {
-                    table: t.to_owned(),
-                    found: v,
-                    supported: SCHEMA_VERSION,
-                }
-                .into());
-            }
-            Some(_) => {}
-            None => {
-                tx.execute(
-                    &format!("INSERT INTO {meta} (table_name, version) VALUES ($1, $2)"),
-                    &[&t, &SCHEMA_VERSION],
-                )
-                .await?;
-            }
+        if must_record_version(t, found)? {
+            tx.execute(
+                &format!("INSERT INTO {meta} (table_name, version) VALUES ($1, $2)"),
+                &[&t, &SCHEMA_VERSION],
+            )
+            .await?;
         }
     }
     tx.commit().await?;
