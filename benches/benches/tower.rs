@@ -10,6 +10,11 @@
 //! (`SessionManager::new_sync`, the previous default), and
 //! `db-file-inline` through its sync face on the executor (`inline(true)`).
 //!
+//! `redis-floor` is the same `GET` and `SET` of the same keys through the `redis` crate's
+//! async client with no session layer: the `redis` row's floor, in the same run. The
+//! `tower-concurrent` group sends 64 requests of 64 sessions at once, through Redis' async
+//! face and through its sync face in blocking-pool hops.
+//!
 //! `peer-tower-sessions-memory` and `peer-tower-sessions-moka` serve the same handler
 //! through tower-sessions (its `MemoryStore` and `MokaStore`), in the same run; `report`
 //! prints our `memory` and `cache` rows against them.
@@ -19,11 +24,13 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::State;
 use axum::routing::get;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use http::{Request, header};
 use session_benches::{
-    Backend, Codec, RunMode, Size, peer_cookies, peer_visit, seed_cookies, visit,
+    Backend, Codec, REDIS_PREFIX, REDIS_URL_VAR, RedisFloor, RunMode, Size, peer_cookies,
+    peer_visit, seed_cookies, visit,
 };
 use session_core::{MemoryStore, SessionManager, SessionStore};
 use session_tower::SessionLayer;
@@ -39,7 +46,9 @@ fn seeded(manager: SessionManager) -> (SessionManager, Vec<String>) {
 }
 
 fn tower(c: &mut Criterion) {
+    // I/O and time on: the Redis store's async face and its floor run on this runtime.
     let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .expect("a tokio runtime");
     let mut group = c.benchmark_group("tower");
@@ -110,6 +119,7 @@ fn tower(c: &mut Criterion) {
         run(&mut group, name, app, &cookies);
     }
 
+    let mut concurrent = Vec::new();
     for backend in Backend::all() {
         let codec = backend.codecs()[0];
         let fixture = backend.build(RunMode::from_env().store_sizes()[0], Size::Typical);
@@ -135,11 +145,74 @@ fn tower(c: &mut Criterion) {
         if backend.name() == "db-file" {
             let app = Router::new()
                 .route("/", get(visit))
-                .layer(SessionLayer::new(manager).inline(true));
+                .layer(SessionLayer::new(manager.clone()).inline(true));
             run(&mut group, "db-file-inline", app, &cookies);
+        }
+        if let Ok(url) = std::env::var(REDIS_URL_VAR)
+            && backend.name() == "redis"
+        {
+            // The raw floor: the same GET and SET of the same keys through the redis
+            // crate's async client on this runtime, with no session layer.
+            let floor = rt.block_on(RedisFloor::connect_async(&url, REDIS_PREFIX));
+            let app = Router::new().route("/", get(redis_floor)).with_state(floor);
+            run(&mut group, "redis-floor", app, &cookies);
+            concurrent.push((
+                "redis",
+                Router::new()
+                    .route("/", get(visit))
+                    .layer(SessionLayer::new(manager)),
+                cookies.clone(),
+            ));
+            concurrent.push((
+                "redis-hop",
+                Router::new()
+                    .route("/", get(visit))
+                    .layer(SessionLayer::new(codec.manager(fixture.store.clone()))),
+                cookies,
+            ));
         }
     }
     group.finish();
+
+    // 64 sessions at once through the layer: the async face multiplexes them on one
+    // connection; the sync face through the blocking pool takes a thread for each.
+    let mut group = c.benchmark_group("tower-concurrent");
+    group.throughput(Throughput::Elements(CONCURRENT as u64));
+    for (name, app, cookies) in concurrent {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                rt.block_on(async {
+                    let mut requests = tokio::task::JoinSet::new();
+                    for cookie in cookies.iter().take(CONCURRENT) {
+                        let req = Request::builder()
+                            .uri("/")
+                            .header(header::COOKIE, cookie)
+                            .body(Body::empty())
+                            .unwrap();
+                        requests.spawn(app.clone().oneshot(req));
+                    }
+                    while let Some(res) = requests.join_next().await {
+                        assert!(res.unwrap().unwrap().status().is_success());
+                    }
+                })
+            })
+        });
+    }
+    group.finish();
+}
+
+/// Sessions in flight at once in the `tower-concurrent` group.
+const CONCURRENT: usize = 64;
+
+/// The Redis floor's handler: the session cookie's key, read and written back.
+async fn redis_floor(State(floor): State<RedisFloor>, headers: http::HeaderMap) -> &'static str {
+    let key = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("sessionid="))
+        .unwrap_or_default();
+    floor.visit(key).await;
+    "ok"
 }
 
 criterion_group! {

@@ -30,7 +30,7 @@ pub const REDIS_URL_VAR: &str = "SESSION_TEST_REDIS_URL";
 /// The PostgreSQL table the benches use.
 const PG_TABLE: &str = "session_bench";
 /// The Redis key prefix the benches use.
-const REDIS_PREFIX: &str = "session-bench:";
+pub const REDIS_PREFIX: &str = "session-bench:";
 
 /// A session serializer as used by a [`SessionManager`], with its raw-serde floor.
 ///

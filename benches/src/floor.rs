@@ -539,17 +539,22 @@ pub(crate) fn fill_postgres(
     keys
 }
 
-/// `GET` and `SET … PX` on one Redis connection of its own, under the key the store uses
-/// (`prefix + hex(SHA-256(key))`).
+/// `GET` and `SET … PX` through the `redis` crate's async client alone: one multiplexed
+/// connection, under the key the store uses (`prefix + hex(SHA-256(key))`). As a sync
+/// [`Floor`] it waits on a one-worker runtime of its own, as the store's sync face does;
+/// [`RedisFloor::visit`] is a request's `GET` and `SET` for an async handler (the tower
+/// bench's floor, on the bench's runtime).
 ///
 /// ```no_run
 /// use session_benches::{Floor, RedisFloor};
 /// let floor = RedisFloor::connect("redis://127.0.0.1:6379/", "session-bench:");
 /// floor.put("abcdefgh", b"{}", session_benches::live_until());
 /// ```
+#[derive(Clone)]
 pub struct RedisFloor {
-    conn: Mutex<redis::Connection>,
-    prefix: String,
+    conn: redis::aio::MultiplexedConnection,
+    prefix: std::sync::Arc<str>,
+    runtime: Option<std::sync::Arc<tokio::runtime::Runtime>>,
 }
 
 impl std::fmt::Debug for RedisFloor {
@@ -561,7 +566,7 @@ impl std::fmt::Debug for RedisFloor {
 }
 
 impl RedisFloor {
-    /// A connection to `url`; keys under `prefix`.
+    /// A connection to `url` made on a runtime of the floor's own; keys under `prefix`.
     ///
     /// # Panics
     /// When the server cannot be reached.
@@ -570,12 +575,37 @@ impl RedisFloor {
     /// let _floor = session_benches::RedisFloor::connect("redis://127.0.0.1:6379/", "p:");
     /// ```
     pub fn connect(url: &str, prefix: &str) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime for the Redis floor");
+        let mut floor = runtime.block_on(Self::connect_async(url, prefix));
+        floor.runtime = Some(std::sync::Arc::new(runtime));
+        floor
+    }
+
+    /// A connection to `url` made on the calling runtime, for [`RedisFloor::visit`].
+    ///
+    /// # Panics
+    /// When the server cannot be reached.
+    ///
+    /// ```no_run
+    /// # async fn f() {
+    /// let floor = session_benches::RedisFloor::connect_async("redis://127.0.0.1:6379/", "p:").await;
+    /// floor.visit("abcdefgh").await;
+    /// # }
+    /// ```
+    pub async fn connect_async(url: &str, prefix: &str) -> Self {
         let conn = redis::Client::open(url)
-            .and_then(|c| c.get_connection())
+            .expect("a Redis URL")
+            .get_multiplexed_async_connection()
+            .await
             .expect("connect to Redis");
         RedisFloor {
-            conn: Mutex::new(conn),
-            prefix: prefix.to_owned(),
+            conn,
+            prefix: prefix.into(),
+            runtime: None,
         }
     }
 
@@ -589,13 +619,54 @@ impl RedisFloor {
         }
         out
     }
+
+    async fn get_async(&self, rkey: &str) -> Option<Vec<u8>> {
+        redis::cmd("GET")
+            .arg(rkey)
+            .query_async(&mut self.conn.clone())
+            .await
+            .expect("GET")
+    }
+
+    async fn set_async(&self, rkey: &str, data: &[u8], ttl_ms: u64, mode: Option<&str>) {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(rkey).arg(data);
+        if let Some(mode) = mode {
+            cmd.arg(mode);
+        }
+        cmd.arg("PX").arg(ttl_ms.max(1));
+        cmd.query_async::<()>(&mut self.conn.clone())
+            .await
+            .expect("SET");
+    }
+
+    /// What one request of the tower bench costs the engine: the session's `GET`, then a
+    /// `SET … XX PX` of the same bytes with a new two-week expiry.
+    ///
+    /// ```no_run
+    /// # async fn f(floor: session_benches::RedisFloor) {
+    /// floor.visit("abcdefgh").await;
+    /// # }
+    /// ```
+    pub async fn visit(&self, key: &str) {
+        let rkey = self.key(key);
+        let data = self.get_async(&rkey).await.unwrap_or_default();
+        self.set_async(&rkey, &data, 1_209_600_000, Some("XX"))
+            .await;
+    }
+
+    fn block_on<T>(&self, f: impl std::future::Future<Output = T>) -> T {
+        match &self.runtime {
+            Some(runtime) => runtime.block_on(f),
+            None => panic!("a floor made by connect_async serves async callers only"),
+        }
+    }
 }
 
 impl Floor for RedisFloor {
     fn get(&self, key: &str) -> Option<Vec<u8>> {
         let rkey = self.key(key);
-        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        redis::cmd("GET").arg(rkey).query(&mut *conn).expect("GET")
+        self.block_on(self.get_async(&rkey))
     }
 
     fn put(&self, key: &str, data: &[u8], expires_at: SystemTime) -> String {
@@ -604,14 +675,7 @@ impl Floor for RedisFloor {
             .duration_since(SystemTime::now())
             .unwrap_or_default()
             .as_millis() as u64;
-        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        redis::cmd("SET")
-            .arg(rkey)
-            .arg(data)
-            .arg("PX")
-            .arg(ttl_ms.max(1))
-            .query::<()>(&mut *conn)
-            .expect("SET");
+        self.block_on(self.set_async(&rkey, data, ttl_ms, None));
         key.to_owned()
     }
 }

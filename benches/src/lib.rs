@@ -21,7 +21,9 @@ mod floor;
 mod layer;
 mod workload;
 
-pub use backends::{Backend, Codec, Fixture, POSTGRES_URL_VAR, REDIS_URL_VAR, SECRET};
+pub use backends::{
+    Backend, Codec, Fixture, POSTGRES_URL_VAR, REDIS_PREFIX, REDIS_URL_VAR, SECRET,
+};
 pub use floor::{
     CachedFloor, DjangoSqliteFloor, FileFloor, Floor, MokaFloor, PgFloor, RedisFloor, SignerFloor,
     SqliteFloor,

@@ -441,6 +441,28 @@ fn main() {
             time(extra)
         );
     }
+    if let (Some(ours), Some(floor)) = (m.get("tower/redis"), m.get("tower/redis-floor")) {
+        let ratio = ours / floor;
+        let verdict = if ratio <= 1.3 { "met" } else { "missed" };
+        let _ = writeln!(
+            out,
+            "\nRedis through the layer ÷ the same GET and SET through the redis crate's async \
+             client alone: {ratio:.2}× (target ≤ 1.3×: {verdict})."
+        );
+    }
+    if let (Some(native), Some(hop)) = (
+        m.get("tower-concurrent/redis"),
+        m.get("tower-concurrent/redis-hop"),
+    ) {
+        let _ = writeln!(
+            out,
+            "\n64 sessions at once through the layer (per request): Redis' async face {}, its \
+             sync face in blocking-pool hops {} ({:.1}× slower).",
+            time(native / 64.0),
+            time(hop / 64.0),
+            hop / native
+        );
+    }
     if let (Some(a), Some(b)) = (m.get("tower/memory"), m.get("tower/memory-blocking")) {
         let _ = writeln!(
             out,
