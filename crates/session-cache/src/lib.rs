@@ -12,6 +12,12 @@ mod store;
 
 /// The `redis` crate this one is built on, for the client or connection you hand a
 /// [`RedisStore`] (the same version, so the types match).
+///
+/// ```
+/// let client = session_cache::redis::Client::open("redis://127.0.0.1:6379/").unwrap();
+/// let store = session_cache::RedisStore::new(client);
+/// # drop(store);
+/// ```
 #[cfg(feature = "redis")]
 pub use ::redis;
 #[allow(deprecated)]

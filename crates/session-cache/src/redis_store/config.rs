@@ -4,6 +4,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// The default prefix of the Redis keys of [`RedisStore`](crate::RedisStore).
+///
+/// ```
+/// let config = session_cache::RedisConfig::new("redis://127.0.0.1/");
+/// assert_eq!(config.prefix(), session_cache::DEFAULT_REDIS_PREFIX);
+/// ```
 pub const DEFAULT_REDIS_PREFIX: &str = "session:";
 
 /// Settings of a [`RedisStore`](crate::RedisStore), built with chained methods: the server
