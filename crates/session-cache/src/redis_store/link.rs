@@ -20,9 +20,11 @@ use tokio::runtime::{Handle, Runtime, RuntimeFlavor};
 use super::config::{Pem, RedisConfig, Target};
 use super::error::{BACKEND, ConfigError, NoRuntime, OnExecutor, TimedOut};
 
-/// How long a Cluster client waits before it retries a request (a redirect, a node that
-/// went away): short, since the response timeout bounds the whole request anyway.
-const CLUSTER_RETRY_WAIT_MS: (u64, u64) = (10, 250);
+/// The shortest and longest waits (ms) of a Cluster client before it retries a request (a
+/// node that went away, `TRYAGAIN`): short, since the response timeout bounds the whole
+/// request anyway.
+const CLUSTER_MIN_RETRY_WAIT_MS: u64 = 10;
+const CLUSTER_MAX_RETRY_WAIT_MS: u64 = 250;
 /// Redirects and reconnections a Cluster request may go through.
 const CLUSTER_RETRIES: u32 = 3;
 /// Idle time before TCP keepalive probes start, and (where the OS has the option) how long
@@ -131,8 +133,8 @@ impl RedisConnection {
                 }
                 let mut builder = ClusterClient::builder(seeds.iter().map(String::as_str))
                     .retries(CLUSTER_RETRIES)
-                    .min_retry_wait(CLUSTER_RETRY_WAIT_MS.0)
-                    .max_retry_wait(CLUSTER_RETRY_WAIT_MS.1)
+                    .min_retry_wait(CLUSTER_MIN_RETRY_WAIT_MS)
+                    .max_retry_wait(CLUSTER_MAX_RETRY_WAIT_MS)
                     .tcp_settings(tcp_settings());
                 if !config.connect_timeout.is_zero() {
                     builder = builder.connection_timeout(config.connect_timeout);

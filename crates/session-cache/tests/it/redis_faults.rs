@@ -380,6 +380,12 @@ fn tls_with_a_private_ca() {
     trusted.delete(&key).unwrap();
     assert!(!trusted.exists(&key).unwrap());
 
+    // `#insecure` skips the checks, as the redis crate documents (tests only).
+    RedisStore::open(&format!("{url}#insecure"))
+        .unwrap()
+        .ping()
+        .unwrap();
+
     let other_ca = TestCa::new();
     let refused = [
         RedisStore::with_config(
