@@ -11,9 +11,10 @@
 //! `db-file-inline` through its sync face on the executor (`inline(true)`).
 //!
 //! `redis-floor` is the same `GET` and `SET` of the same keys through the `redis` crate's
-//! async client with no session layer: the `redis` row's floor, in the same run. The
-//! `tower-concurrent` group sends 64 requests of 64 sessions at once, through Redis' async
-//! face and through its sync face in blocking-pool hops.
+//! async client with no session layer: the `redis` row's floor, in the same run;
+//! `postgres-floor` the same `SELECT` and `UPDATE` through one tokio-postgres connection.
+//! The `tower-concurrent` group sends 64 requests of 64 sessions at once, through each
+//! network store's async face and through its sync face in blocking-pool hops.
 //!
 //! `peer-tower-sessions-memory` and `peer-tower-sessions-moka` serve the same handler
 //! through tower-sessions (its `MemoryStore` and `MokaStore`), in the same run; `report`
@@ -29,8 +30,8 @@ use axum::routing::get;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use http::{Request, header};
 use session_benches::{
-    Backend, Codec, REDIS_PREFIX, REDIS_URL_VAR, RedisFloor, RunMode, Size, peer_cookies,
-    peer_visit, seed_cookies, visit,
+    Backend, Codec, PG_TABLE, POSTGRES_URL_VAR, PgAsyncFloor, REDIS_PREFIX, REDIS_URL_VAR,
+    RedisFloor, RunMode, Size, peer_cookies, peer_visit, seed_cookies, visit,
 };
 use session_core::{MemoryStore, SessionManager, SessionStore};
 use session_tower::SessionLayer;
@@ -148,23 +149,39 @@ fn tower(c: &mut Criterion) {
                 .layer(SessionLayer::new(manager.clone()).inline(true));
             run(&mut group, "db-file-inline", app, &cookies);
         }
-        if let Ok(url) = std::env::var(REDIS_URL_VAR)
-            && backend.name() == "redis"
-        {
-            // The raw floor: the same GET and SET of the same keys through the redis
-            // crate's async client on this runtime, with no session layer.
-            let floor = rt.block_on(RedisFloor::connect_async(&url, REDIS_PREFIX));
-            let app = Router::new().route("/", get(redis_floor)).with_state(floor);
-            run(&mut group, "redis-floor", app, &cookies);
+        // The raw floors: the same reads and writes of the same keys through the engine's
+        // async client on this runtime, with no session layer.
+        let floor = match backend.name() {
+            "redis" => std::env::var(REDIS_URL_VAR).ok().map(|url| {
+                let floor = rt.block_on(RedisFloor::connect_async(&url, REDIS_PREFIX));
+                Router::new().route("/", get(redis_floor)).with_state(floor)
+            }),
+            "postgres" => std::env::var(POSTGRES_URL_VAR).ok().map(|url| {
+                let floor = rt.block_on(PgAsyncFloor::connect(&url, PG_TABLE));
+                Router::new().route("/", get(pg_floor)).with_state(floor)
+            }),
+            _ => None,
+        };
+        if let Some(app) = floor {
+            run(
+                &mut group,
+                &format!("{}-floor", backend.name()),
+                app,
+                &cookies,
+            );
             concurrent.push((
-                "redis",
+                backend.name(),
                 Router::new()
                     .route("/", get(visit))
                     .layer(SessionLayer::new(manager)),
                 cookies.clone(),
             ));
             concurrent.push((
-                "redis-hop",
+                if backend.name() == "redis" {
+                    "redis-hop"
+                } else {
+                    "postgres-hop"
+                },
                 Router::new()
                     .route("/", get(visit))
                     .layer(SessionLayer::new(codec.manager(fixture.store.clone()))),
@@ -204,14 +221,24 @@ fn tower(c: &mut Criterion) {
 /// Sessions in flight at once in the `tower-concurrent` group.
 const CONCURRENT: usize = 64;
 
-/// The Redis floor's handler: the session cookie's key, read and written back.
-async fn redis_floor(State(floor): State<RedisFloor>, headers: http::HeaderMap) -> &'static str {
-    let key = headers
+/// The session key of a request's cookie.
+fn cookie_key(headers: &http::HeaderMap) -> &str {
+    headers
         .get(header::COOKIE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("sessionid="))
-        .unwrap_or_default();
-    floor.visit(key).await;
+        .unwrap_or_default()
+}
+
+/// The Redis floor's handler: the session cookie's key, read and written back.
+async fn redis_floor(State(floor): State<RedisFloor>, headers: http::HeaderMap) -> &'static str {
+    floor.visit(cookie_key(&headers)).await;
+    "ok"
+}
+
+/// The PostgreSQL floor's handler: the session cookie's key, read and written back.
+async fn pg_floor(State(floor): State<PgAsyncFloor>, headers: http::HeaderMap) -> &'static str {
+    floor.visit(cookie_key(&headers)).await;
     "ok"
 }
 

@@ -27,8 +27,29 @@ pub const POSTGRES_URL_VAR: &str = "SESSION_TEST_POSTGRES_URL";
 /// Env var with a Redis URL; when set, `redis` is benched (keys under `session-bench:`).
 pub const REDIS_URL_VAR: &str = "SESSION_TEST_REDIS_URL";
 
+/// `url` with `sslmode=disable` unless it names a mode: the store then talks to the server
+/// as its floors do (plaintext), instead of taking the TLS a server offers to the default
+/// `prefer`.
+///
+/// ```
+/// assert_eq!(session_benches::plaintext("host=db"), "host=db sslmode=disable");
+/// assert_eq!(session_benches::plaintext("postgres://db/x"), "postgres://db/x?sslmode=disable");
+/// assert_eq!(session_benches::plaintext("host=db sslmode=require"), "host=db sslmode=require");
+/// ```
+pub fn plaintext(url: &str) -> String {
+    if url.contains("sslmode=") {
+        url.to_owned()
+    } else if url.contains("://") {
+        let join = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{join}sslmode=disable")
+    } else {
+        format!("{url} sslmode=disable")
+    }
+}
+
 /// The PostgreSQL table the benches use.
-const PG_TABLE: &str = "session_bench";
+/// The PostgreSQL table the benches use.
+pub const PG_TABLE: &str = "session_bench";
 /// The Redis key prefix the benches use.
 pub const REDIS_PREFIX: &str = "session-bench:";
 
@@ -420,7 +441,7 @@ impl Backend {
                 let store = session_db::PostgresConfig::native()
                     .with_table(PG_TABLE)
                     .expect("table name")
-                    .connect(url)
+                    .connect(&plaintext(url))
                     .expect("connect");
                 let floor = FloorSetup::Postgres(url.clone());
                 let (mut parts, filler) = Parts::sweeping(Arc::new(store), Some(floor), vec![]);

@@ -511,6 +511,85 @@ impl Floor for PgFloor {
     }
 }
 
+/// The statements a request makes of the native PostgreSQL table — `SELECT` the data, then
+/// `UPDATE` it — through one tokio-postgres connection with no session layer: the tower
+/// bench's floor for the `postgres` row, on the bench's own runtime.
+///
+/// ```no_run
+/// # async fn demo() {
+/// let floor = session_benches::PgAsyncFloor::connect("host=127.0.0.1 user=postgres dbname=test", "session_bench").await;
+/// floor.visit("abcdefgh").await;
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct PgAsyncFloor {
+    client: std::sync::Arc<session_db::tokio_postgres::Client>,
+    get: session_db::tokio_postgres::Statement,
+    put: session_db::tokio_postgres::Statement,
+}
+
+impl PgAsyncFloor {
+    /// A connection to `url` (its driver task spawned on the current runtime), with both
+    /// statements prepared on `table`.
+    ///
+    /// # Panics
+    /// When the server cannot be reached: a broken bench setup.
+    ///
+    /// ```no_run
+    /// # async fn demo() {
+    /// let _floor = session_benches::PgAsyncFloor::connect("host=127.0.0.1 user=postgres dbname=test", "session_bench").await;
+    /// # }
+    /// ```
+    pub async fn connect(url: &str, table: &str) -> Self {
+        use session_db::tokio_postgres;
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(connection);
+        let get = client
+            .prepare(&format!(
+                "SELECT data FROM {table} WHERE key_hash = $1 AND expires_at > $2"
+            ))
+            .await
+            .expect("prepare");
+        let put = client
+            .prepare(&format!(
+                "UPDATE {table} SET data = $2, expires_at = $3 \
+                 WHERE key_hash = $1 AND expires_at > $4"
+            ))
+            .await
+            .expect("prepare");
+        PgAsyncFloor {
+            client: std::sync::Arc::new(client),
+            get,
+            put,
+        }
+    }
+
+    /// A request's read and write-back of session `key`.
+    ///
+    /// ```no_run
+    /// # async fn demo(floor: session_benches::PgAsyncFloor) {
+    /// floor.visit("abcdefgh").await;
+    /// # }
+    /// ```
+    pub async fn visit(&self, key: &str) {
+        let hash: [u8; 32] = Sha256::digest(key.as_bytes()).into();
+        let now = SystemTime::now();
+        let data: Vec<u8> = self
+            .client
+            .query_opt(&self.get, &[&&hash[..], &now])
+            .await
+            .expect("select")
+            .map_or_else(Vec::new, |row| row.get(0));
+        let expires = now + Duration::from_secs(1_209_600);
+        self.client
+            .execute(&self.put, &[&&hash[..], &data, &expires, &now])
+            .await
+            .expect("update");
+    }
+}
+
 /// Inserts `count` sessions with fresh keys straight into the native PostgreSQL `table`
 /// in one transaction (the rows `PostgresStore::create` would write) and returns their keys.
 pub(crate) fn fill_postgres(

@@ -22,11 +22,12 @@ mod layer;
 mod workload;
 
 pub use backends::{
-    Backend, Codec, Fixture, POSTGRES_URL_VAR, REDIS_PREFIX, REDIS_URL_VAR, SECRET,
+    Backend, Codec, Fixture, PG_TABLE, POSTGRES_URL_VAR, REDIS_PREFIX, REDIS_URL_VAR, SECRET,
+    plaintext,
 };
 pub use floor::{
-    CachedFloor, DjangoSqliteFloor, FileFloor, Floor, MokaFloor, PgFloor, RedisFloor, SignerFloor,
-    SqliteFloor,
+    CachedFloor, DjangoSqliteFloor, FileFloor, Floor, MokaFloor, PgAsyncFloor, PgFloor, RedisFloor,
+    SignerFloor, SqliteFloor,
 };
 pub use layer::{peer_cookies, peer_visit, publish_table, seed_cookies, visit};
 pub use workload::{Payload, RunMode, Size, USERNAME, filter_in, live_until, wanted};

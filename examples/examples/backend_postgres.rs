@@ -38,7 +38,9 @@ fn connect_with_options(url: &str) -> Result<PostgresStore, Box<dyn Error>> {
 /// `ca_file`, and names the host).
 fn connect_tls(host: &str, ca_file: &str) -> Result<PostgresStore, Box<dyn Error>> {
     let url = format!("postgres://app@{host}/app?sslmode=verify-full");
-    let store = PostgresConfig::native().with_ca_file(ca_file).connect(&url)?;
+    let store = PostgresConfig::native()
+        .with_ca_file(ca_file)
+        .connect(&url)?;
     Ok(store)
 }
 // ANCHOR_END: tls

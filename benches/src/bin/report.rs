@@ -441,27 +441,45 @@ fn main() {
             time(extra)
         );
     }
-    if let (Some(ours), Some(floor)) = (m.get("tower/redis"), m.get("tower/redis-floor")) {
-        let ratio = ours / floor;
-        let verdict = if ratio <= 1.3 { "met" } else { "missed" };
-        let _ = writeln!(
-            out,
-            "\nRedis through the layer ÷ the same GET and SET through the redis crate's async \
-             client alone: {ratio:.2}× (target ≤ 1.3×: {verdict})."
+    for (engine, id, floor_is) in [
+        (
+            "Redis",
+            "redis",
+            "the same GET and SET through the redis crate's async client",
+        ),
+        (
+            "PostgreSQL",
+            "postgres",
+            "the same SELECT and UPDATE through one tokio-postgres connection",
+        ),
+    ] {
+        let (ours, floor) = (
+            m.get(&format!("tower/{id}")),
+            m.get(&format!("tower/{id}-floor")),
         );
-    }
-    if let (Some(native), Some(hop)) = (
-        m.get("tower-concurrent/redis"),
-        m.get("tower-concurrent/redis-hop"),
-    ) {
-        let _ = writeln!(
-            out,
-            "\n64 sessions at once through the layer (per request): Redis' async face {}, its \
-             sync face in blocking-pool hops {} ({:.1}× slower).",
-            time(native / 64.0),
-            time(hop / 64.0),
-            hop / native
+        if let (Some(ours), Some(floor)) = (ours, floor) {
+            let ratio = ours / floor;
+            let verdict = if ratio <= 1.3 { "met" } else { "missed" };
+            let _ = writeln!(
+                out,
+                "\n{engine} through the layer ÷ {floor_is} alone: {ratio:.2}× (target ≤ 1.3×: \
+                 {verdict})."
+            );
+        }
+        let (native, hop) = (
+            m.get(&format!("tower-concurrent/{id}")),
+            m.get(&format!("tower-concurrent/{id}-hop")),
         );
+        if let (Some(native), Some(hop)) = (native, hop) {
+            let _ = writeln!(
+                out,
+                "\n64 sessions at once through the layer (per request): {engine}'s async face {}, \
+                 its sync face in blocking-pool hops {} ({:.1}× slower).",
+                time(native / 64.0),
+                time(hop / 64.0),
+                hop / native
+            );
+        }
     }
     if let (Some(a), Some(b)) = (m.get("tower/memory"), m.get("tower/memory-blocking")) {
         let _ = writeln!(
@@ -480,7 +498,7 @@ fn main() {
     }
     // the stall and http benches are not criterion benches: each leaves its own table
     // beside the estimates
-    for table in ["stall.md", "http.md"] {
+    for table in ["stall.md", "http.md", "concurrency.md"] {
         if let Ok(text) = std::fs::read_to_string(dir.join(table)) {
             out.push_str(&text);
         }
