@@ -474,6 +474,19 @@ macro_rules! tokio_blocking_runner {
     };
 }
 
+/// Whether the calling thread drives async tasks of a tokio runtime (a worker, or the thread
+/// inside `Runtime::block_on`), where a sync face must not wait for the network. Threads of
+/// the blocking pool (`spawn_blocking`: they run a task but are no worker) and threads
+/// outside any runtime may. The expanding crate must depend on `tokio` (feature `rt`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! on_tokio_executor_thread {
+    () => {
+        ::tokio::runtime::Handle::try_current().is_ok()
+            && !(::tokio::runtime::worker_index().is_none() && ::tokio::task::try_id().is_some())
+    };
+}
+
 impl_async_inline!(MemoryStore, clear_expired);
 
 /// What a sync call on a manager built over an async-only store answers.

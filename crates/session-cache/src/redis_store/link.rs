@@ -399,15 +399,10 @@ fn is_dead_connection(e: &RedisError) -> bool {
 /// task (a worker thread, or the thread inside `Runtime::block_on`). Threads of the
 /// blocking pool (`spawn_blocking`) and threads outside any runtime are fine.
 fn refuse_on_executor() -> Result<()> {
-    if Handle::try_current().is_err() {
-        return Ok(());
-    }
-    // A blocking-pool thread runs a task (it has an id) but is no worker.
-    let blocking_pool = tokio::runtime::worker_index().is_none() && tokio::task::try_id().is_some();
-    if blocking_pool {
-        Ok(())
-    } else {
+    if session_core::on_tokio_executor_thread!() {
         Err(Error::backend(BACKEND, OnExecutor))
+    } else {
+        Ok(())
     }
 }
 
