@@ -6,6 +6,7 @@ const SERVER_TESTS: &[(&str, &str)] = &[
     ("SESSION_TEST_POSTGRES_URL", "session_test_postgres"),
     ("SESSION_TEST_POSTGRES_TLS_URL", "session_test_postgres_tls"),
     ("SESSION_TEST_REDIS_URL", "session_test_redis"),
+    ("SESSION_TEST_REDIS_TLS_URL", "session_test_redis_tls"),
     (
         "SESSION_TEST_REDIS_CLUSTER_URLS",
         "session_test_redis_cluster",

@@ -135,6 +135,8 @@ server_flows! {
     redis_json: "SESSION_TEST_REDIS_URL" ["--backend", "redis"];
     #[cfg_attr(not(session_test_redis), ignore = "needs SESSION_TEST_REDIS_URL")]
     redis_msgpack: "SESSION_TEST_REDIS_URL" ["--backend", "redis", "--serializer", "msgpack"];
+    #[cfg_attr(not(session_test_redis_tls), ignore = "needs SESSION_TEST_REDIS_TLS_URL")]
+    redis_tls: "SESSION_TEST_REDIS_TLS_URL" ["--backend", "redis"];
     #[cfg_attr(not(session_test_redis_cluster), ignore = "needs SESSION_TEST_REDIS_CLUSTER_URLS")]
     redis_cluster_json: "SESSION_TEST_REDIS_CLUSTER_URLS" ["--backend", "redis-cluster"];
 }
