@@ -4,6 +4,7 @@
 
 const SERVER_TESTS: &[(&str, &str)] = &[
     ("SESSION_TEST_POSTGRES_URL", "session_test_postgres"),
+    ("SESSION_TEST_POSTGRES_BIN", "session_test_postgres_bin"),
     ("SESSION_TEST_REDIS_URL", "session_test_redis"),
 ];
 

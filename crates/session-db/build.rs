@@ -4,7 +4,6 @@
 
 const SERVER_TESTS: &[(&str, &str)] = &[
     ("SESSION_TEST_POSTGRES_URL", "session_test_postgres"),
-    ("SESSION_TEST_POSTGRES_BIN", "session_test_postgres_bin"),
     ("SESSION_TEST_DJANGO_PYTHON", "session_test_django"),
 ];
 

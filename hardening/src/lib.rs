@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod client;
+pub mod private_pg;
 
 /// The value of the environment variable `var` when it is set and not empty; otherwise
 /// prints `skipped: set VAR to run` and returns `None`. The tests that call it are also

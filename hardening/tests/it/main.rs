@@ -3,5 +3,6 @@
 mod concurrency;
 mod crash;
 mod hostile;
+mod pg_faults;
 mod props;
 mod socket;

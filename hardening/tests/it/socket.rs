@@ -16,14 +16,14 @@ use crate::hostile::{forged_django_cookies, hostile_headers};
 const DEMO: &str = env!("CARGO_BIN_EXE_demo");
 
 /// The demo as a child process on a port it picked, killed on drop.
-struct Demo {
+pub(crate) struct Demo {
     child: Child,
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     stderr: Arc<Mutex<String>>,
 }
 
 impl Demo {
-    fn start(args: &[String]) -> Demo {
+    pub(crate) fn start(args: &[String]) -> Demo {
         let mut child = Command::new(DEMO)
             .args(["--addr", "127.0.0.1:0"])
             .args(args)
@@ -59,6 +59,13 @@ impl Demo {
                 panic!("the demo did not start: {}", stderr.lock().unwrap());
             }
         }
+    }
+}
+
+impl Demo {
+    /// What the demo wrote to stderr so far.
+    pub(crate) fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
     }
 }
 

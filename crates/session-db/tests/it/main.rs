@@ -8,9 +8,5 @@ mod executor;
 mod expiry;
 mod in_place;
 #[cfg(feature = "postgres")]
-mod pg_faults;
-#[cfg(feature = "postgres")]
 mod postgres;
-#[cfg(feature = "postgres")]
-mod private_pg;
 mod sqlite;

@@ -2,6 +2,15 @@
 //! for what must never be done to a shared one: TLS settings, freezing, terminating and
 //! restarting it. Switched on by `SESSION_TEST_POSTGRES_BIN`, the directory holding
 //! `initdb` and `postgres` (`pg_config --bindir`), which `.ci/run` sets.
+//!
+//! ```no_run
+//! use session_hardening::private_pg::{PrivatePg, bin_dir};
+//! let Some(bin) = bin_dir() else { return };
+//! let pg = PrivatePg::start(&bin, None);
+//! let url = pg.url("application_name=demo");
+//! pg.freeze(); // nothing answers now
+//! pg.thaw();
+//! ```
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -31,12 +40,22 @@ pub fn free_port() -> u16 {
 /// PEM files of a throwaway CA and a server certificate it signed (for `127.0.0.1` and
 /// `localhost`).
 pub struct Certs {
+    /// The CA's certificate.
     pub ca_pem: String,
+    /// The server's certificate.
     pub cert_pem: String,
+    /// The server's private key.
     pub key_pem: String,
 }
 
+impl Default for Certs {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Certs {
+    /// A new CA and server certificate.
     pub fn new() -> Self {
         use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -58,6 +77,7 @@ impl Certs {
 pub struct PrivatePg {
     bin: PathBuf,
     dir: tempfile::TempDir,
+    /// The loopback port it listens on.
     pub port: u16,
     child: Option<Child>,
 }
@@ -165,6 +185,7 @@ impl PrivatePg {
         }
     }
 
+    /// What the server logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
     }
@@ -210,6 +231,7 @@ impl PrivatePg {
         self.signal_all("-STOP");
     }
 
+    /// Lets a frozen server run again.
     pub fn thaw(&self) {
         self.signal_all("-CONT");
     }
@@ -247,12 +269,14 @@ impl Drop for PrivatePg {
 /// act on it, then cuts both connections before the reply comes back: an operation whose
 /// outcome the client cannot know.
 pub struct LostReplyProxy {
+    /// The port clients connect to.
     pub port: u16,
     armed: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
 }
 
 impl LostReplyProxy {
+    /// A proxy to the server on `server_port`, cutting after `marker` once armed.
     pub fn new(server_port: u16, marker: &'static [u8]) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -275,10 +299,12 @@ impl LostReplyProxy {
         LostReplyProxy { port, armed, stop }
     }
 
+    /// Cuts the next statement's reply.
     pub fn arm(&self) {
         self.armed.store(true, Ordering::SeqCst);
     }
 
+    /// Whether the cut is still to come.
     pub fn armed(&self) -> bool {
         self.armed.load(Ordering::SeqCst)
     }

@@ -9,8 +9,26 @@ use std::time::{Duration, Instant};
 use session_core::{Error, SessionStore};
 use session_db::{PostgresConfig, PostgresStore};
 
-use crate::common::{chain, live};
-use crate::private_pg::{Certs, LostReplyProxy, PrivatePg, bin_dir};
+use session_hardening::private_pg::{Certs, LostReplyProxy, PrivatePg, bin_dir};
+
+fn live(data: &[u8]) -> session_core::Record {
+    session_core::Record::new(
+        data.to_vec(),
+        std::time::SystemTime::now() + Duration::from_secs(3600),
+    )
+}
+
+/// An error and its sources, joined.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        cur = s.source();
+    }
+    out
+}
 
 /// create → load → save → load → delete on `store` (its sync face).
 fn round_trip(store: &PostgresStore) {
@@ -381,4 +399,86 @@ async fn a_pool_handed_in_is_used_as_is_and_checked_at_the_first_operation() {
     // The sync face refuses on this executor thread instead of stalling it.
     let sync = SessionStore::load(&store, "abcdefgh12345678").unwrap_err();
     assert!(chain(&sync).contains("spawn_blocking"), "{}", chain(&sync));
+}
+
+/// The member id the demo's `/session` shows for `client`'s session.
+fn member(client: &mut session_hardening::client::Client) -> Option<i64> {
+    let reply = client.get("/session").expect("an answer");
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let data: serde_json::Value = serde_json::from_slice(&reply.body).expect("JSON");
+    data["member_id"].as_i64()
+}
+
+#[cfg_attr(
+    not(session_test_postgres_bin),
+    ignore = "needs SESSION_TEST_POSTGRES_BIN"
+)]
+#[test]
+fn the_demo_rides_out_terminated_backends_a_freeze_and_a_restart() {
+    let Some(bin) = bin_dir() else { return };
+    let mut pg = PrivatePg::start(&bin, None);
+    let demo = crate::socket::Demo::start(&[
+        "--backend".into(),
+        "postgres".into(),
+        "--db-url".into(),
+        pg.url(""),
+    ]);
+    let mut alice = session_hardening::client::Client::new(demo.addr);
+    let login = alice
+        .post_form("/login", "username=alice&password=wonderland")
+        .unwrap();
+    assert_eq!(login.status, 200);
+    assert_eq!(member(&mut alice), Some(1));
+
+    // Backends terminated between and during requests: no request fails.
+    let mut admin = pg.admin();
+    for _ in 0..3 {
+        admin
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .unwrap();
+        for _ in 0..3 {
+            assert_eq!(member(&mut alice), Some(1));
+            let comment = alice.post_form("/comment", "comment=still+here").unwrap();
+            assert_eq!(comment.status, 200);
+        }
+    }
+    drop(admin);
+
+    // Frozen: the request fails within the store's timeouts, not never; then all is back.
+    pg.freeze();
+    let started = Instant::now();
+    let frozen = alice.get("/session").expect("an answer while frozen");
+    assert!(frozen.status >= 500, "{}", frozen.status);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    pg.thaw();
+    assert_eq!(member(&mut alice), Some(1), "the login survived the freeze");
+
+    // Down, then restarted on the same port: errors while down, the same session after.
+    pg.stop();
+    assert!(alice.get("/session").expect("an answer while down").status >= 500);
+    pg.restart();
+    assert_eq!(
+        member(&mut alice),
+        Some(1),
+        "the login survived the restart"
+    );
+
+    // A logout holds.
+    assert_eq!(alice.post_form("/logout", "").unwrap().status, 200);
+    assert_eq!(member(&mut alice), None);
+    let log = demo.stderr();
+    assert!(!log.contains("panicked"), "{log}");
 }
