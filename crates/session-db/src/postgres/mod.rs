@@ -651,9 +651,17 @@ impl PostgresStore {
         inner
             .schema
             .get_or_try_init(|| async {
-                ensure_schema(&mut conn, &inner.config)
-                    .await
-                    .map_err(|e| open_error(&inner.database, e))
+                let wait = inner.statement_timeout + ANSWER_GRACE;
+                match tokio::time::timeout(wait, ensure_schema(&mut conn, &inner.config)).await {
+                    Ok(checked) => checked.map_err(|e| open_error(&inner.database, e)),
+                    Err(_) => Err(open_error(
+                        &inner.database,
+                        Timeout {
+                            what: "answer while checking the table",
+                            after: wait,
+                        },
+                    )),
+                }
             })
             .await?;
         Ok(conn)
