@@ -867,7 +867,7 @@ fn refuse_on_executor() -> Result<()> {
     }
 }
 
-/// The operations, run on a tokio runtime (see [`PostgresStore::on_tokio`]).
+/// The operations, run on a tokio runtime (see `on_tokio!`).
 impl PostgresStore {
     async fn load_record_now(&self, key: &str) -> Result<Option<Record>> {
         let Some(k) = PgKey::new(self.inner.mode, key) else {
@@ -1001,7 +1001,7 @@ impl AsyncClearExpired for PostgresStore {
     }
 }
 
-/// The sync face: each operation run to completion by [`SyncDriver`].
+// The sync face: each operation run to completion by `SyncDriver`.
 impl SessionStore for PostgresStore {
     fn load_record(&self, key: &str) -> Result<Option<Record>> {
         self.block_on(AsyncSessionStore::load_record(self, key))
