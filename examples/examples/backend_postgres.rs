@@ -27,7 +27,7 @@ fn connect_with_options(url: &str) -> Result<PostgresStore, Box<dyn Error>> {
         .with_pool_size(16) // connections in the pool
         .with_connect_timeout(Duration::from_secs(2)) // connecting, and a pool checkout
         .with_statement_timeout(Duration::from_secs(2)) // each statement
-        .with_batch_size(5_000) // rows per clear_expired transaction
+        .with_batch_size(5_000) // the most rows of one clear_expired transaction
         .connect(url)?;
     Ok(store)
 }

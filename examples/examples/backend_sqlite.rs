@@ -24,7 +24,7 @@ fn open_with_options(dir: &Path) -> Result<SqliteStore, Box<dyn Error>> {
         .with_busy_timeout(Duration::from_secs(2)) // wait this long for another writer
         .with_readers(2) // read connections beside the one writer
         .with_synchronous(Synchronous::Full) // fsync every commit: lose nothing
-        .with_batch_size(5_000) // rows per clear_expired transaction
+        .with_batch_size(5_000) // the most rows of one clear_expired transaction
         .open(dir.join("app.sqlite3"))?;
     Ok(store)
 }

@@ -496,6 +496,31 @@ fn main() {
         let per = n.parse::<f64>().map_or("–".into(), |n| time(v / n));
         let _ = writeln!(out, "| {b} | {n} | {} | {per} |", time(v));
     }
+    let mut sweeps = Vec::new();
+    for n in ["1000", "100000", "1000000"] {
+        let sweep = m.get(&format!("clear_expired/sqlite-sweep/{n}"));
+        let floor = m.get(&format!("clear_expired/sqlite-floor/{n}"));
+        if let (Some(&sweep), Some(&floor)) = (sweep, floor) {
+            let ratio = sweep / floor;
+            let verdict = if ratio <= 1.3 { "met" } else { "missed" };
+            let _ = writeln!(
+                out,
+                "\nSQLite sweep of {n} ÷ one `DELETE` of them: {ratio:.2}× (target ≤ 1.3×: {verdict})."
+            );
+            sweeps.push((n, sweep));
+        }
+    }
+    if let (Some((_, small)), Some((_, large))) = (
+        sweeps.iter().find(|(n, _)| *n == "100000"),
+        sweeps.iter().find(|(n, _)| *n == "1000000"),
+    ) {
+        let ratio = large / small;
+        let verdict = if ratio <= 10.0 { "met" } else { "missed" };
+        let _ = writeln!(
+            out,
+            "\nSQLite sweep of a million ÷ of 100,000: {ratio:.2}× (target ≤ 10×: {verdict})."
+        );
+    }
     // the stall and http benches are not criterion benches: each leaves its own table
     // beside the estimates
     for table in ["stall.md", "http.md", "concurrency.md"] {

@@ -113,7 +113,7 @@ impl Default for SqliteConfig {
 
 impl SqliteConfig {
     /// The native layout in table `sessions`, 5 s busy timeout, 4 reader connections,
-    /// `synchronous = NORMAL`, `clear_expired` batches of 1,000 rows, reads through a
+    /// `synchronous = NORMAL`, `clear_expired` batches sized by time, reads through a
     /// memory map of up to [`DEFAULT_MMAP_SIZE`], async callers served in place when nothing
     /// has to wait, WAL checkpoints every 250 ms off the request path.
     ///
@@ -128,7 +128,7 @@ impl SqliteConfig {
             busy_timeout: Duration::from_secs(5),
             readers: 4,
             synchronous: Synchronous::Normal,
-            batch_size: 1000,
+            batch_size: 100_000,
             mmap_size: DEFAULT_MMAP_SIZE,
             inline: true,
             checkpoint_interval: Duration::from_millis(250),
@@ -209,8 +209,9 @@ impl SqliteConfig {
         self
     }
 
-    /// How many rows one `clear_expired` transaction deletes (default 1,000; at least 1).
-    /// The write lock is released between batches so requests keep flowing during a sweep.
+    /// The most rows one `clear_expired` transaction deletes (default 100,000; at least 1).
+    /// Batches are sized by time within this cap, to hold the writer about 40 ms each; the
+    /// write lock is released between them so requests keep flowing during a sweep.
     ///
     /// ```
     /// let config = session_db::SqliteConfig::native().with_batch_size(500);
@@ -363,10 +364,10 @@ impl SqliteConfig {
         self.synchronous
     }
 
-    /// Rows per `clear_expired` batch.
+    /// The most rows of one `clear_expired` batch.
     ///
     /// ```
-    /// assert_eq!(session_db::SqliteConfig::native().batch_size(), 1000);
+    /// assert_eq!(session_db::SqliteConfig::native().batch_size(), 100_000);
     /// ```
     pub fn batch_size(&self) -> usize {
         self.batch_size
@@ -424,7 +425,7 @@ impl Default for PostgresConfig {
 impl PostgresConfig {
     /// The native layout (SHA-256 keys, `bytea` data, `timestamptz` expiry) in table
     /// `sessions` of the connection's current schema; a pool of up to 8 connections; 5 s
-    /// to get a connection; 5 s per statement; `clear_expired` batches of 1,000 rows.
+    /// to get a connection; 5 s per statement; `clear_expired` batches sized by time.
     ///
     /// ```
     /// assert_eq!(session_db::PostgresConfig::native().table(), "sessions");
@@ -438,7 +439,7 @@ impl PostgresConfig {
             connect_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(5),
             ca_file: None,
-            batch_size: 1000,
+            batch_size: 100_000,
         }
     }
 
@@ -535,7 +536,8 @@ impl PostgresConfig {
         self
     }
 
-    /// Rows per `clear_expired` transaction (default 1,000; at least 1).
+    /// The most rows one `clear_expired` statement deletes (default 100,000; at least 1);
+    /// batches are sized by time within it, about 40 ms each.
     ///
     /// ```
     /// assert_eq!(session_db::PostgresConfig::native().with_batch_size(10).batch_size(), 10);
@@ -611,10 +613,10 @@ impl PostgresConfig {
         self.ca_file.as_deref()
     }
 
-    /// Rows per `clear_expired` batch.
+    /// The most rows of one `clear_expired` batch.
     ///
     /// ```
-    /// assert_eq!(session_db::PostgresConfig::native().batch_size(), 1000);
+    /// assert_eq!(session_db::PostgresConfig::native().batch_size(), 100_000);
     /// ```
     pub fn batch_size(&self) -> usize {
         self.batch_size

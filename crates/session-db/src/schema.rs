@@ -186,6 +186,7 @@ pub(crate) struct Sql {
     pub update: String,
     pub delete: String,
     pub clear_batch: String,
+    pub clear_range: String,
     pub count_expired: String,
 }
 
@@ -204,10 +205,63 @@ impl Sql {
             delete: format!("DELETE FROM {t} WHERE {k} = ?1"),
             clear_batch: format!(
                 "DELETE FROM {t} WHERE rowid IN \
-                 (SELECT rowid FROM {t} WHERE {e} <= ?1 LIMIT ?2)"
+                 (SELECT rowid FROM {t} WHERE {e} <= ?1 ORDER BY {e} LIMIT ?2)"
+            ),
+            // The oldest expired rows, walked along the expiry index: everything below the
+            // expiry of the (?2 + 1)-th one (at most ?2 rows), or all of them when no more
+            // than ?2 are left. Rows sharing that expiry wait for the next batch.
+            clear_range: format!(
+                "DELETE FROM {t} WHERE {e} <= ?1 AND {e} < coalesce(\
+                 (SELECT {e} FROM {t} WHERE {e} <= ?1 ORDER BY {e} LIMIT 1 OFFSET ?2), {top})",
+                top = match mode {
+                    Mode::Native => "9223372036854775807",
+                    // above every digit, so above every datetime Django writes
+                    Mode::Django => "'~'",
+                }
             ),
             count_expired: format!("SELECT count(*) FROM {t} WHERE {e} <= ?1"),
         }
+    }
+}
+
+/// How a sweep sizes its batches: by the time one takes, not by a row count, so that each
+/// transaction holds the writer for about [`SWEEP_SLICE`] however costly a row is on this
+/// machine and store, and a large sweep needs few commits (each rewrites the index pages it
+/// touched, so many small ones cost far more than the rows).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SweepBatches {
+    rows: usize,
+    cap: usize,
+}
+
+/// The writer time one sweep batch aims at: requests wait at most about this long for it.
+pub(crate) const SWEEP_SLICE: std::time::Duration = std::time::Duration::from_millis(40);
+/// The first batch of a sweep, before one has been timed.
+const FIRST_SWEEP_BATCH: usize = 256;
+
+impl SweepBatches {
+    /// Batches of at most `cap` rows.
+    pub(crate) fn new(cap: usize) -> Self {
+        SweepBatches {
+            rows: FIRST_SWEEP_BATCH.min(cap).max(1),
+            cap: cap.max(1),
+        }
+    }
+
+    /// The rows of the next batch.
+    pub(crate) fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Sizes the next batch from this one: `deleted` rows in `took`. It grows at most
+    /// twofold a step (a cold cache makes the first batches slow), shrinks at once.
+    pub(crate) fn took(&mut self, deleted: usize, took: std::time::Duration) {
+        if deleted == 0 {
+            return;
+        }
+        let per_row = took.as_secs_f64() / deleted as f64;
+        let fits = (SWEEP_SLICE.as_secs_f64() / per_row.max(1e-9)) as usize;
+        self.rows = fits.clamp(1, self.rows.saturating_mul(2)).min(self.cap);
     }
 }
 
@@ -327,6 +381,29 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    #[test]
+    fn sweep_batches_grow_by_time_at_most_twofold_and_stay_under_the_cap() {
+        let mut batches = SweepBatches::new(10_000);
+        assert_eq!(batches.rows(), 256);
+        // fast rows: doubles each step, up to the cap
+        batches.took(256, Duration::from_micros(256));
+        assert_eq!(batches.rows(), 512);
+        for _ in 0..10 {
+            let rows = batches.rows();
+            batches.took(rows, Duration::from_micros(rows as u64));
+        }
+        assert_eq!(batches.rows(), 10_000);
+        // slow rows: shrinks at once to what fits the slice
+        let per_row = Duration::from_micros(100);
+        batches.took(1_000, per_row * 1_000);
+        let fits = (SWEEP_SLICE.as_micros() / per_row.as_micros()) as usize;
+        assert_eq!(batches.rows(), fits);
+        // nothing deleted: nothing learnt
+        batches.took(0, Duration::from_secs(1));
+        assert_eq!(batches.rows(), fits);
+        assert_eq!(SweepBatches::new(2).rows(), 2);
+    }
 
     #[test]
     fn django_datetime_matches_django_text() {

@@ -17,7 +17,7 @@ use tokio_postgres::{Client, Row};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::schema::{
-    SCHEMA_VERSION, bounded, check_columns, columns, hash_key, must_record_version,
+    SCHEMA_VERSION, SweepBatches, bounded, check_columns, columns, hash_key, must_record_version,
 };
 use crate::{DjangoCodec, Mode, OpenError, PostgresConfig};
 
@@ -580,7 +580,8 @@ impl PostgresStore {
     }
 
     /// `clear_expired`, calling `progress` with the number deleted so far after each
-    /// batch (one short statement of [`PostgresConfig::with_batch_size`] rows). Sync, for
+    /// batch (one short statement, sized by time to take about 40 ms, of at most
+    /// [`PostgresConfig::with_batch_size`] rows). Sync, for
     /// command-line tools; async callers use [`AsyncClearExpired`].
     ///
     /// ```no_run
@@ -598,18 +599,21 @@ impl PostgresStore {
 
     async fn sweep(&self, mut progress: impl FnMut(u64)) -> Result<u64> {
         let now = SystemTime::now();
-        let batch = self.inner.batch_size;
-        let limit = i64::try_from(batch).unwrap_or(i64::MAX);
+        let mut batches = SweepBatches::new(self.inner.batch_size);
         let mut total = 0u64;
         loop {
+            let rows = batches.rows();
+            let limit = i64::try_from(rows).unwrap_or(i64::MAX);
+            let started = std::time::Instant::now();
             let deleted = self.call(Q::ClearBatch, &[&now, &limit]).await?.count();
             total += deleted;
             if deleted > 0 {
                 progress(total);
             }
-            if deleted < batch as u64 {
+            if deleted < rows as u64 {
                 break;
             }
+            batches.took(rows, started.elapsed());
         }
         tracing::debug!(deleted = total, table = %self.inner.table, "cleared expired sessions");
         Ok(total)
