@@ -523,7 +523,7 @@ fn main() {
     }
     // the stall and http benches are not criterion benches: each leaves its own table
     // beside the estimates
-    for table in ["stall.md", "http.md", "concurrency.md"] {
+    for table in ["stall.md", "http.md", "concurrency.md", "sweep_load.md"] {
         if let Ok(text) = std::fs::read_to_string(dir.join(table)) {
             out.push_str(&text);
         }
