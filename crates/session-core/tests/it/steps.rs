@@ -243,6 +243,9 @@ fn every_store_operation_is_a_span() {
     let (manager, store) = setup();
     let key = store.create(&live(b"{}")).unwrap();
     tracing::subscriber::with_default(subscriber, || {
+        // Another test's thread may have registered a callsite as uninteresting while this
+        // subscriber was being made (a race in tracing's interest cache): ask again.
+        tracing::callsite::rebuild_interest_cache();
         let mut session = manager.session(Some(&key));
         session.insert("a", 1).unwrap();
         session.save().unwrap();

@@ -46,7 +46,12 @@ fn logs(f: impl FnOnce()) -> String {
         .with_writer(move || writer.clone())
         .with_ansi(false)
         .finish();
-    tracing::subscriber::with_default(subscriber, f);
+    tracing::subscriber::with_default(subscriber, || {
+        // Another test's thread may have registered a callsite as uninteresting while this
+        // subscriber was being made (a race in tracing's interest cache): ask again.
+        tracing::callsite::rebuild_interest_cache();
+        f()
+    });
     let bytes = buffer.0.lock().unwrap().clone();
     String::from_utf8(bytes).unwrap()
 }
