@@ -210,7 +210,7 @@ impl SqliteConfig {
     }
 
     /// The most rows one `clear_expired` transaction deletes (default 100,000; at least 1).
-    /// Batches are sized by time within this cap, to hold the writer about 40 ms each; the
+    /// Batches are sized by time within this cap, to hold the writer about 25 ms each; the
     /// write lock is released between them so requests keep flowing during a sweep.
     ///
     /// ```
@@ -537,7 +537,7 @@ impl PostgresConfig {
     }
 
     /// The most rows one `clear_expired` statement deletes (default 100,000; at least 1);
-    /// batches are sized by time within it, about 40 ms each.
+    /// batches are sized by time within it, about 25 ms each.
     ///
     /// ```
     /// assert_eq!(session_db::PostgresConfig::native().with_batch_size(10).batch_size(), 10);

@@ -235,7 +235,7 @@ pub(crate) struct SweepBatches {
 }
 
 /// The writer time one sweep batch aims at: requests wait at most about this long for it.
-pub(crate) const SWEEP_SLICE: std::time::Duration = std::time::Duration::from_millis(40);
+pub(crate) const SWEEP_SLICE: std::time::Duration = std::time::Duration::from_millis(25);
 /// The first batch of a sweep, before one has been timed.
 const FIRST_SWEEP_BATCH: usize = 256;
 

@@ -328,7 +328,7 @@ impl SqliteStore {
 
     /// [`clear_expired`](ClearExpired::clear_expired) that calls `progress` with the number
     /// deleted so far after each batch. Batches walk the expiry index, oldest first, each
-    /// one short transaction sized by time to hold the writer about 40 ms (at most
+    /// one short transaction sized by time to hold the writer about 25 ms (at most
     /// [`SqliteConfig::with_batch_size`] rows); the write lock is released in between, so
     /// requests keep flowing during a sweep.
     ///
@@ -353,7 +353,9 @@ impl SqliteStore {
         loop {
             let limit = i64::try_from(batches.rows()).unwrap_or(i64::MAX);
             let started = Instant::now();
-            let deleted = self.with_writer(self.deadline(), |c| {
+            let deadline = self.deadline();
+            let writer = self.acquire(&self.inner.writer, deadline)?;
+            let deleted = self.run(&writer, deadline, |c| {
                 let deleted = c.prepare_cached(&sql.clear_range)?.execute((&now, limit))?;
                 if deleted > 0 {
                     return Ok(deleted);
@@ -362,6 +364,9 @@ impl SqliteStore {
                 // exactly `limit` of them.
                 c.prepare_cached(&sql.clear_batch)?.execute((&now, limit))
             })?;
+            // Requests waiting for the writer go first: a plain unlock would let this loop
+            // take it straight back, batch after batch.
+            MutexGuard::unlock_fair(writer);
             if deleted == 0 {
                 break;
             }

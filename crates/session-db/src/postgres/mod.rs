@@ -580,7 +580,7 @@ impl PostgresStore {
     }
 
     /// `clear_expired`, calling `progress` with the number deleted so far after each
-    /// batch (one short statement, sized by time to take about 40 ms, of at most
+    /// batch (one short statement, sized by time to take about 25 ms, of at most
     /// [`PostgresConfig::with_batch_size`] rows). Sync, for
     /// command-line tools; async callers use [`AsyncClearExpired`].
     ///
