@@ -677,7 +677,6 @@ impl PostgresStore {
     /// may be dead); a connection that did not answer in time is closed, not reused.
     async fn call(&self, q: Q, params: &[&(dyn ToSql + Sync)]) -> Result<Answer> {
         let inner = &*self.inner;
-        let attempts = inner.pool.status().max_size + 1;
         let wait = inner.statement_timeout + ANSWER_GRACE;
         let mut attempt = 0;
         loop {
@@ -693,7 +692,8 @@ impl PostgresStore {
             };
             match tokio::time::timeout(wait, run).await {
                 Ok(Ok(answer)) => return Ok(answer),
-                Ok(Err(e)) if dropped(&e, &conn) && attempt < attempts => {
+                // (the pool's size is read only when a retry is due: `status` takes a lock)
+                Ok(Err(e)) if dropped(&e, &conn) && attempt <= inner.pool.status().max_size => {
                     tracing::warn!(error = %e, "PostgreSQL connection lost; retrying on a new one");
                     drop(Object::take(conn));
                 }
