@@ -14,15 +14,23 @@ use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_
 use session_benches::{Backend, Codec, RunMode, Size};
 use session_core::Record;
 
-fn clear_expired(c: &mut Criterion) {
-    let mode = RunMode::from_env();
-    let bytes = Codec::Json.raw_encode(&Size::Typical.data());
+/// The `clear_expired` group: few samples, each one sweep of a freshly filled store.
+fn sweep_group(
+    c: &mut Criterion,
+) -> criterion::BenchmarkGroup<'_, criterion::measurement::WallTime> {
     let mut group = c.benchmark_group("clear_expired");
     group
         .sample_size(10)
         .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_millis(1))
         .measurement_time(Duration::from_millis(1));
+    group
+}
+
+fn clear_expired(c: &mut Criterion) {
+    let mode = RunMode::from_env();
+    let bytes = Codec::Json.raw_encode(&Size::Typical.data());
+    let mut group = sweep_group(c);
     for backend in Backend::all().into_iter().filter(Backend::sweeps) {
         let count = mode.expired_count();
         group.throughput(Throughput::Elements(count as u64));
@@ -88,12 +96,7 @@ fn sqlite_sweep_floor(c: &mut Criterion) {
         RunMode::Full => &[100_000, 1_000_000],
     };
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut group = c.benchmark_group("clear_expired");
-    group
-        .sample_size(10)
-        .sampling_mode(SamplingMode::Flat)
-        .warm_up_time(Duration::from_millis(1))
-        .measurement_time(Duration::from_millis(1));
+    let mut group = sweep_group(c);
     for &count in counts {
         group.throughput(Throughput::Elements(count as u64));
         group.bench_function(format!("sqlite-sweep/{count}"), |b| {

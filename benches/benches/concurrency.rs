@@ -16,21 +16,18 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
 use axum::routing::get;
-use http::{Request, header};
 use session_benches::{
-    PG_TABLE, POSTGRES_URL_VAR, REDIS_PREFIX, REDIS_URL_VAR, RunMode, plaintext, publish_table,
-    seed_cookies, visit,
+    PG_TABLE, POSTGRES_URL_VAR, REDIS_PREFIX, REDIS_URL_VAR, RunMode, drive, plaintext,
+    publish_table, seed_cookies, visit,
 };
 use session_cache::{RedisConfig, RedisStore};
 use session_core::SessionManager;
 use session_db::PostgresConfig;
 use session_tower::SessionLayer;
-use tower::ServiceExt;
 
 const CLIENTS: usize = 64;
 
@@ -81,54 +78,27 @@ fn row(name: &str, length: Duration, manager: impl FnOnce() -> SessionManager) -
             most
         }
     });
-    let (per_second, mut took, errors) = runtime.block_on(async move {
-        let started = Instant::now();
-        let tasks: Vec<_> = cookies
-            .into_iter()
-            .take(CLIENTS)
-            .map(|cookie| {
-                let app = app.clone();
-                tokio::spawn(async move {
-                    let (mut took, mut errors) = (Vec::new(), 0usize);
-                    while started.elapsed() < length {
-                        let req = Request::builder()
-                            .uri("/")
-                            .header(header::COOKIE, &cookie)
-                            .body(Body::empty())
-                            .expect("request");
-                        let sent = Instant::now();
-                        let res = app.clone().oneshot(req).await.expect("infallible");
-                        took.push(sent.elapsed());
-                        errors += usize::from(!res.status().is_success());
-                    }
-                    (took, errors)
-                })
-            })
-            .collect();
-        let (mut all, mut errors) = (Vec::new(), 0);
-        for task in tasks {
-            let (took, e) = task.await.expect("client");
-            all.extend(took);
-            errors += e;
+    let stop = Arc::new(AtomicBool::new(false));
+    // (a timer task, not a thread: the thread count is part of the result)
+    runtime.spawn({
+        let stop = stop.clone();
+        async move {
+            tokio::time::sleep(length).await;
+            stop.store(true, Ordering::Relaxed);
         }
-        (
-            all.len() as f64 / started.elapsed().as_secs_f64(),
-            all,
-            errors,
-        )
     });
+    let cookies = &cookies[..CLIENTS.min(cookies.len())];
+    let driven = runtime.block_on(drive(app, cookies, stop));
     done.store(true, Ordering::Relaxed);
     let most = sampler.join().expect("sampler");
     drop(runtime);
-    took.sort_unstable();
-    let at = |q: f64| took[((took.len() - 1) as f64 * q) as usize];
     Row {
         name: name.to_owned(),
-        per_second,
-        p50: at(0.5),
-        p99: at(0.99),
+        per_second: driven.per_second,
+        p50: driven.at(0.5),
+        p99: driven.at(0.99),
         threads: most.saturating_sub(before),
-        errors,
+        errors: driven.errors,
     }
 }
 

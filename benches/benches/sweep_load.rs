@@ -13,51 +13,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Body;
 use axum::routing::get;
-use http::{Request, header};
-use session_benches::{RunMode, publish_table, seed_cookies, visit};
+use session_benches::{RunMode, drive, publish_table, seed_cookies, visit};
 use session_core::{ClearExpired, SessionManager};
 use session_db::SqliteStore;
 use session_tower::SessionLayer;
-use tower::ServiceExt;
 
 const CLIENTS: usize = 8;
-
-/// Latencies of requests sent by `CLIENTS` tasks until `stop` is set.
-async fn load(app: Router, cookies: &[String], stop: Arc<AtomicBool>) -> (Vec<Duration>, f64) {
-    let started = Instant::now();
-    let tasks: Vec<_> = cookies
-        .iter()
-        .take(CLIENTS)
-        .cloned()
-        .map(|cookie| {
-            let (app, stop) = (app.clone(), stop.clone());
-            tokio::spawn(async move {
-                let mut took = Vec::new();
-                while !stop.load(Ordering::Relaxed) {
-                    let req = Request::builder()
-                        .uri("/")
-                        .header(header::COOKIE, &cookie)
-                        .body(Body::empty())
-                        .expect("request");
-                    let sent = Instant::now();
-                    let res = app.clone().oneshot(req).await.expect("infallible");
-                    assert!(res.status().is_success(), "{}", res.status());
-                    took.push(sent.elapsed());
-                }
-                took
-            })
-        })
-        .collect();
-    let mut all = Vec::new();
-    for task in tasks {
-        all.extend(task.await.expect("client"));
-    }
-    let rate = all.len() as f64 / started.elapsed().as_secs_f64();
-    all.sort_unstable();
-    (all, rate)
-}
 
 fn main() {
     let expired = match RunMode::from_env() {
@@ -98,7 +60,7 @@ fn main() {
             stop.store(true, Ordering::Relaxed);
         })
     };
-    let (alone, alone_rate) = runtime.block_on(load(app.clone(), &cookies, stop));
+    let alone = runtime.block_on(drive(app.clone(), &cookies[..CLIENTS], stop));
     quiet.join().expect("timer");
 
     // Beside a sweep.
@@ -116,11 +78,11 @@ fn main() {
             (cleared, took)
         })
     };
-    let (beside, beside_rate) = runtime.block_on(load(app, &cookies, stop));
+    let beside = runtime.block_on(drive(app, &cookies[..CLIENTS], stop));
     let (cleared, sweep) = sweeper.join().expect("sweeper");
     assert_eq!(cleared, expired as u64);
 
-    let at = |v: &[Duration], q: f64| v[((v.len() - 1) as f64 * q) as usize];
+    assert_eq!(alone.errors + beside.errors, 0, "a request failed");
     let ms = |d: Duration| format!("{:.3} ms", d.as_secs_f64() * 1e3);
     let mut out = format!(
         "\n## Requests beside a sweep (SQLite file, {CLIENTS} clients, two workers, {expired} \
@@ -128,15 +90,13 @@ fn main() {
          | phase | req/s | p50 | p99 | max |\n|---|---|---|---|---|\n",
         ms(sweep)
     );
-    for (phase, took, rate) in [
-        ("alone", &alone, alone_rate),
-        ("beside the sweep", &beside, beside_rate),
-    ] {
+    for (phase, driven) in [("alone", &alone), ("beside the sweep", &beside)] {
         out.push_str(&format!(
-            "| {phase} | {rate:.0} | {} | {} | {} |\n",
-            ms(at(took, 0.5)),
-            ms(at(took, 0.99)),
-            ms(at(took, 1.0))
+            "| {phase} | {:.0} | {} | {} | {} |\n",
+            driven.per_second,
+            ms(driven.at(0.5)),
+            ms(driven.at(0.99)),
+            ms(driven.at(1.0))
         ));
     }
     publish_table("sweep_load.md", &out);

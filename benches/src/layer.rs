@@ -107,3 +107,85 @@ pub fn publish_table(name: &str, table: &str) {
         let _ = std::fs::write(dir.join(name), table);
     }
 }
+
+/// What [`drive`] measured: each request's latency (sorted), how many answers were not a
+/// success, and requests per second.
+#[derive(Debug, Default)]
+pub struct Driven {
+    /// Latencies, shortest first.
+    pub took: Vec<std::time::Duration>,
+    /// Answers that were not 2xx.
+    pub errors: usize,
+    /// Requests per second over the run.
+    pub per_second: f64,
+}
+
+impl Driven {
+    /// The latency at quantile `q` (0.5, 0.99, 1.0 for the longest).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let driven = session_benches::Driven {
+    ///     took: vec![Duration::from_millis(1), Duration::from_millis(3)],
+    ///     ..Default::default()
+    /// };
+    /// assert_eq!(driven.at(1.0), Duration::from_millis(3));
+    /// ```
+    pub fn at(&self, q: f64) -> std::time::Duration {
+        self.took[((self.took.len() - 1) as f64 * q) as usize]
+    }
+}
+
+/// One client task per cookie, each sending `GET /` with its cookie through `app`
+/// (in-process, `oneshot`) back to back until `stop` is set.
+///
+/// ```
+/// use std::sync::{Arc, atomic::AtomicBool};
+/// use axum::{Router, routing::get};
+/// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+/// let app = Router::new().route("/", get(|| async { "ok" }));
+/// let stop = Arc::new(AtomicBool::new(true)); // already set: each client sends nothing
+/// let driven = rt.block_on(session_benches::drive(app, &["sessionid=x".into()], stop));
+/// assert_eq!(driven.errors, 0);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub async fn drive(
+    app: Router,
+    cookies: &[String],
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Driven {
+    use std::sync::atomic::Ordering;
+    use std::time::Instant;
+    let started = Instant::now();
+    let tasks: Vec<_> = cookies
+        .iter()
+        .cloned()
+        .map(|cookie| {
+            let (app, stop) = (app.clone(), stop.clone());
+            tokio::spawn(async move {
+                let (mut took, mut errors) = (Vec::new(), 0usize);
+                while !stop.load(Ordering::Relaxed) {
+                    let req = Request::builder()
+                        .uri("/")
+                        .header(header::COOKIE, &cookie)
+                        .body(Body::empty())
+                        .expect("request");
+                    let sent = Instant::now();
+                    let res = app.clone().oneshot(req).await.expect("infallible");
+                    took.push(sent.elapsed());
+                    errors += usize::from(!res.status().is_success());
+                }
+                (took, errors)
+            })
+        })
+        .collect();
+    let mut driven = Driven::default();
+    for task in tasks {
+        let (took, errors) = task.await.expect("client");
+        driven.took.extend(took);
+        driven.errors += errors;
+    }
+    driven.per_second = driven.took.len() as f64 / started.elapsed().as_secs_f64();
+    driven.took.sort_unstable();
+    driven
+}

@@ -29,5 +29,5 @@ pub use floor::{
     CachedFloor, DjangoSqliteFloor, FileFloor, Floor, MokaFloor, PgAsyncFloor, PgFloor, RedisFloor,
     SignerFloor, SqliteFloor,
 };
-pub use layer::{peer_cookies, peer_visit, publish_table, seed_cookies, visit};
+pub use layer::{Driven, drive, peer_cookies, peer_visit, publish_table, seed_cookies, visit};
 pub use workload::{Payload, RunMode, Size, USERNAME, filter_in, live_until, wanted};
