@@ -7,6 +7,7 @@ mod config;
 mod data;
 mod error;
 pub mod expiry;
+pub mod headers;
 pub mod key;
 mod manager;
 pub mod reserved;

@@ -6,6 +6,7 @@ use std::task::{Context, Poll};
 
 use http::header::{CONTENT_TYPE, SET_COOKIE, VARY};
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use session_core::headers::VaryPatch;
 use session_core::{CookieAction, Error, SessionManager, key_prefix};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -296,43 +297,20 @@ fn apply(
     Ok(())
 }
 
-/// Django's `patch_vary_headers(response, ("Cookie",))`: adds `Cookie` to the `Vary`
-/// list unless it (or `*`) is there already, keeping the existing entries.
+/// Django's `patch_vary_headers(response, ("Cookie",))` ([`VaryPatch`]): adds `Cookie` to
+/// the `Vary` list unless it (or `*`) is there already, keeping the existing entries.
 fn patch_vary(headers: &mut HeaderMap) {
-    if !headers.contains_key(VARY) {
-        headers.insert(VARY, HeaderValue::from_static("Cookie"));
-        return;
-    }
-    let mut entries = Vec::new();
-    let mut readable = true;
-    for value in headers.get_all(VARY) {
-        match value.to_str() {
-            Ok(text) => entries.extend(
-                text.split(',')
-                    .map(str::trim)
-                    .filter(|e| !e.is_empty())
-                    .map(str::to_owned),
-            ),
-            Err(_) => readable = false,
-        }
-    }
-    if entries
-        .iter()
-        .any(|e| e == "*" || e.eq_ignore_ascii_case("cookie"))
-    {
-        return;
-    }
-    if !readable {
-        // Leave what we cannot read alone; repeated `Vary` lines mean the same as a list.
-        headers.append(VARY, HeaderValue::from_static("Cookie"));
-        return;
-    }
-    entries.push("Cookie".to_owned());
-    match HeaderValue::try_from(entries.join(", ")) {
-        Ok(value) => {
-            headers.insert(VARY, value);
-        }
-        Err(_) => {
+    match VaryPatch::for_cookie(headers.get_all(VARY).iter().map(|v| v.as_bytes())) {
+        VaryPatch::Keep => {}
+        VaryPatch::Set(value) => match HeaderValue::try_from(value) {
+            Ok(value) => {
+                headers.insert(VARY, value);
+            }
+            Err(_) => {
+                headers.append(VARY, HeaderValue::from_static("Cookie"));
+            }
+        },
+        VaryPatch::Append => {
             headers.append(VARY, HeaderValue::from_static("Cookie"));
         }
     }

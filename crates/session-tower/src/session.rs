@@ -567,6 +567,34 @@ impl Session {
         self.handle.loaded(|s| s.delete_test_cookie()).await
     }
 
+    /// Starts an operation on the core session with `begin` (one of its `begin_*` methods, or
+    /// a [`ResponsePlan::begin`](session_core::ResponsePlan::begin)), then performs the store
+    /// operations the session asks for, as the methods above do, under the lock throughout.
+    /// For drivers of other web frameworks that reuse this session (`session-actix` finishes
+    /// its responses this way); handlers want the named methods.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), session_core::Error> {
+    /// # let manager = session_core::SessionManager::new(session_core::MemoryStore::new());
+    /// # let session = session_tower::Session::from_core(manager.session(None));
+    /// session.insert("a", 1).await?;
+    /// let plan = session
+    ///     .drive(|s| {
+    ///         let plan = s.manager().plan(s, 200, false);
+    ///         plan.begin(s);
+    ///         plan
+    ///     })
+    ///     .await?;
+    /// let action = session.with(|s| plan.cookie(s)).await?;
+    /// assert!(action.vary_cookie());
+    /// assert!(session.key().await.is_some());
+    /// # Ok(()) }
+    /// ```
+    pub async fn drive<T>(&self, begin: impl FnOnce(&mut session_core::Session) -> T) -> Result<T> {
+        self.handle.drive(begin).await
+    }
+
     /// Runs `f` on the core session under the lock, for several operations at once or for
     /// the reserved-key API ([`session_core::Session::reserved`]).
     ///
