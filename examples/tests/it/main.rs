@@ -2,6 +2,7 @@
 //! checks (or its app, driven in-process) run as tests; and builds the book's projects
 //! from `cargo new`, as a reader does (`book_projects`).
 
+mod actix;
 mod apps;
 #[cfg(unix)]
 mod book_projects;
