@@ -1,26 +1,12 @@
-//! What the layer benches (`tower`, `stall`, the `layer_profile` example) serve: one
-//! handler written for our layer and for tower-sessions, and the sessions they start from.
+//! What the layer benches (`tower`, `stall`, the `layer_profile` example) serve: the
+//! handler of `handler.rs` for our layer and for tower-sessions, and the sessions they
+//! start from.
 
 use axum::Router;
 use axum::body::Body;
 use http::{Request, header};
 use session_core::SessionManager;
 use tower::ServiceExt;
-
-/// A handler that reads `member_id` and writes it back incremented, for a session type
-/// whose `get` and `insert` look alike (ours and tower-sessions').
-macro_rules! counter_handler {
-    ($(#[$doc:meta])* $name:ident($session:ty)) => {
-        $(#[$doc])*
-        pub async fn $name(session: $session) -> &'static str {
-            let n = session.get::<i64>("member_id").await.ok().flatten().unwrap_or(0);
-            match session.insert("member_id", n + 1).await {
-                Ok(()) => "ok",
-                Err(_) => "error",
-            }
-        }
-    };
-}
 
 counter_handler!(
     /// The handler of the layer benches: reads `member_id` and writes it back incremented,

@@ -18,6 +18,8 @@
 
 mod backends;
 mod floor;
+#[macro_use]
+mod handler;
 mod layer;
 mod workload;
 
