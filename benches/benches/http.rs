@@ -1,6 +1,10 @@
 //! HTTP load over loopback: a small keep-alive load generator against servers that run the
 //! same routes with no session layer, with ours (SQLite file by default, moka) and with
-//! tower-sessions (its `MemoryStore`), each server on one worker thread.
+//! tower-sessions (its `MemoryStore` and `MokaStore`), each server on one worker thread.
+//! tower-sessions' SQLite stores cannot link into this workspace (another
+//! `libsqlite3-sys`): their server, `peer-server` of the `benches/peers` workspace, runs as
+//! a child process when it has been built (`cargo build --release --manifest-path
+//! benches/peers/Cargo.toml`, or a path in `SESSION_BENCH_PEER_SERVER`).
 //!
 //! `GET /read` loads the session and reads `member_id`; `GET /write` also saves it back
 //! incremented. `CONNECTIONS` connections, each with its own session, send requests back to
@@ -11,7 +15,10 @@
 //! `cargo bench -p session-benches --bench http`; it prints a Markdown table and writes it to
 //! `target/criterion/http.md`, which `report` includes.
 
+use std::io::BufRead as _;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -57,6 +64,61 @@ fn serve(app: Router) -> SocketAddr {
         });
     });
     addr
+}
+
+/// The variable naming a `peer-server` binary, where it is not in its workspace's
+/// `target/release`.
+const PEER_SERVER_VAR: &str = "SESSION_BENCH_PEER_SERVER";
+
+/// tower-sessions' SQLite stores, as `peer-server --store` names them, with their rows.
+const PEER_SQLITE: [(&str, &str); 2] = [
+    ("sqlx", "peer-tower-sessions-sqlx"),
+    ("rusqlite", "peer-tower-sessions-rusqlite"),
+];
+
+/// The `peer-server` binary, when it has been built.
+fn peer_server() -> Option<PathBuf> {
+    let path = std::env::var_os(PEER_SERVER_VAR).map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("peers/target/release/peer-server"),
+        PathBuf::from,
+    );
+    path.is_file().then_some(path)
+}
+
+/// A server in a child process, killed when dropped.
+struct PeerServer(Child);
+
+impl PeerServer {
+    /// Starts `bin --store store` on a free loopback port with its SQLite file at `db`,
+    /// and waits for the address it prints.
+    fn start(bin: &Path, store: &str, db: &Path) -> (Self, SocketAddr) {
+        let mut child = Command::new(bin)
+            .args(["--store", store, "--addr", "127.0.0.1:0", "--db"])
+            .arg(db)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
+        let stdout = child.stdout.take().expect("piped");
+        let server = PeerServer(child);
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the server's first line");
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("{store} peer-server printed {line:?}"));
+        (server, addr)
+    }
+}
+
+impl Drop for PeerServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// One keep-alive HTTP/1.1 connection.
@@ -186,7 +248,7 @@ fn main() {
         app.route("/read", get(peer_read))
             .route("/write", get(peer_visit))
     };
-    let servers: Vec<(&'static str, SocketAddr, Vec<String>)> = vec![
+    let mut servers: Vec<(&'static str, SocketAddr, Vec<String>)> = vec![
         (
             "no-session",
             serve(
@@ -218,6 +280,22 @@ fn main() {
             Vec::new(),
         ),
     ];
+    // tower-sessions' SQLite stores, in child processes (each its own file in `dir`)
+    let mut children = Vec::new();
+    match peer_server() {
+        Some(bin) => {
+            for (store, server) in PEER_SQLITE {
+                let db = dir.path().join(format!("peer-{store}.sqlite3"));
+                let (child, addr) = PeerServer::start(&bin, store, &db);
+                children.push(child);
+                servers.push((server, addr, Vec::new()));
+            }
+        }
+        None => println!(
+            "tower-sessions' SQLite stores skipped: `cargo build --release --manifest-path \
+             benches/peers/Cargo.toml` builds their server (or set {PEER_SERVER_VAR})"
+        ),
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -287,6 +365,13 @@ fn main() {
             }
         }
     }
+    for (_, peer) in PEER_SQLITE {
+        for route in ["/read", "/write"] {
+            if let (Some(a), Some(b)) = (rate("db-file", route), rate(peer, route)) {
+                out.push_str(&format!("\n`db-file` {route} at {:.2}× `{peer}`.\n", a / b));
+            }
+        }
+    }
     if let (Some(db), Some(moka)) = (rate("db-file", "/read"), rate("cache", "/read")) {
         let ratio = db / moka;
         let verdict = if ratio >= 0.8 { "met" } else { "missed" };
@@ -295,5 +380,6 @@ fn main() {
         ));
     }
     publish_table("http.md", &out);
+    drop(children);
     assert!(rows.iter().all(|r| r.errors == 0), "a request failed");
 }
