@@ -44,6 +44,18 @@ fn collect(dir: &Path, out: &mut Medians) {
     }
 }
 
+/// How far apart (minutes) the estimates of `a` and `b` under `dir` were written.
+fn minutes_apart(dir: &Path, a: &str, b: &str) -> Option<f64> {
+    let written = |id: &str| {
+        std::fs::metadata(dir.join(id).join("new/estimates.json"))
+            .and_then(|m| m.modified())
+            .ok()
+    };
+    let (a, b) = (written(a)?, written(b)?);
+    let apart = a.duration_since(b).or_else(|_| b.duration_since(a)).ok()?;
+    Some(apart.as_secs_f64() / 60.0)
+}
+
 fn time(ns: f64) -> String {
     match ns {
         ns if ns >= 1e9 => format!("{:.2} s", ns / 1e9),
@@ -428,6 +440,36 @@ fn main() {
                 out,
                 "\nAgainst tower-sessions' {store} on the same handler: ours is {speedup:.2}× \
                  faster (target ≥ 1.3×: {verdict})."
+            );
+        }
+    }
+    // tower-sessions' SQLite stores: estimates of the peers workspace's bench
+    // (`benches/peers`), which writes them beside ours
+    for (peer, store, target) in [
+        ("tower/peer-tower-sessions-sqlx", "sqlx SQLite store", 6.0),
+        (
+            "tower/peer-tower-sessions-rusqlite",
+            "rusqlite SQLite store",
+            3.0,
+        ),
+    ] {
+        if let (Some(ours), Some(theirs)) = (m.get("tower/db-file"), m.get(peer)) {
+            let speedup = theirs / ours;
+            let verdict = if speedup >= target { "met" } else { "missed" };
+            let apart = match minutes_apart(&dir, "tower/db-file", peer) {
+                Some(minutes) if minutes > 30.0 => {
+                    format!(" Measured {minutes:.0} minutes apart: run both benches back to back.")
+                }
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "
+SQLite file (`db-file`) against tower-sessions' {store} on the same handler: \
+                 ours is {speedup:.2}× faster per request ({} against {}; target ≥ {target}×: \
+                 {verdict}).{apart}",
+                time(*ours),
+                time(*theirs)
             );
         }
     }
