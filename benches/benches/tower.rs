@@ -18,7 +18,9 @@
 //!
 //! `peer-tower-sessions-memory` and `peer-tower-sessions-moka` serve the same handler
 //! through tower-sessions (its `MemoryStore` and `MokaStore`), in the same run; `report`
-//! prints our `memory` and `cache` rows against them.
+//! prints our `memory` and `cache` rows against them. Its SQLite stores cannot link here
+//! (another `libsqlite3-sys`): `benches/peers` measures them the same way into the same
+//! `target/criterion`, and `report` prints `db-file` against them.
 
 use std::hint::black_box;
 use std::sync::Arc;
