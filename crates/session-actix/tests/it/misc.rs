@@ -196,7 +196,7 @@ fn the_sweeper_runs_under_actix() {
     actix_web::rt::System::new().block_on(async {
         let sweeper = session_actix::spawn_clear_expired(store.clone(), Duration::from_secs(3600));
         for _ in 0..200 {
-            if store.len() == 0 {
+            if store.is_empty() {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
