@@ -97,36 +97,28 @@ async fn responses_carry_the_key_prefix() {
 /// A store whose every operation fails.
 struct Broken;
 
+fn on_fire<T>() -> Result<T> {
+    Err(Error::backend(
+        "broken",
+        std::io::Error::other("disk on fire"),
+    ))
+}
+
 impl SessionStore for Broken {
     fn load_record(&self, _: &str) -> Result<Option<Record>> {
-        Err(Error::backend(
-            "broken",
-            std::io::Error::other("disk on fire"),
-        ))
+        on_fire()
     }
     fn create(&self, _: &Record) -> Result<String> {
-        Err(Error::backend(
-            "broken",
-            std::io::Error::other("disk on fire"),
-        ))
+        on_fire()
     }
     fn save(&self, _: &str, _: &Record) -> Result<String> {
-        Err(Error::backend(
-            "broken",
-            std::io::Error::other("disk on fire"),
-        ))
+        on_fire()
     }
     fn delete(&self, _: &str) -> Result<()> {
-        Err(Error::backend(
-            "broken",
-            std::io::Error::other("disk on fire"),
-        ))
+        on_fire()
     }
     fn exists(&self, _: &str) -> Result<bool> {
-        Err(Error::backend(
-            "broken",
-            std::io::Error::other("disk on fire"),
-        ))
+        on_fire()
     }
 }
 
