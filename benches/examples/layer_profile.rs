@@ -1,7 +1,7 @@
 //! A fixed number of requests through one axum app, for instruction counts under
 //! callgrind: the session layer over `MemoryStore` (`memory`) or `MokaStore` (`moka`),
-//! tower-sessions over its
-//! `MemoryStore` on the same handler (`peer`), or the bare route (`bare`).
+//! tower-sessions over its `MemoryStore` (`peer`) or its moka store (`peer-moka`) on the
+//! same handler, or the bare route (`bare`).
 //!
 //! ```sh
 //! cargo build --release -p session-benches --example layer_profile
@@ -40,13 +40,22 @@ fn main() {
         SessionManager::new(MemoryStore::new())
     };
     let cookies = seed_cookies(&manager);
-    let peer_app = Router::new().route("/", get(peer_visit)).layer(
-        tower_sessions::SessionManagerLayer::new(tower_sessions::MemoryStore::default())
+    let peer_app = if mode == "peer-moka" {
+        Router::new().route("/", get(peer_visit)).layer(
+            tower_sessions::SessionManagerLayer::new(tower_sessions_moka_store::MokaStore::new(
+                Some(100_000),
+            ))
             .with_secure(false),
-    );
+        )
+    } else {
+        Router::new().route("/", get(peer_visit)).layer(
+            tower_sessions::SessionManagerLayer::new(tower_sessions::MemoryStore::default())
+                .with_secure(false),
+        )
+    };
     let peer_cookies = peer_cookies(&rt, &peer_app);
     let (app, cookies) = match mode.as_str() {
-        "peer" => (peer_app, peer_cookies),
+        "peer" | "peer-moka" => (peer_app, peer_cookies),
         "bare" => (Router::new().route("/", get(plain)), cookies),
         _ => (
             Router::new()

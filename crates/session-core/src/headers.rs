@@ -86,7 +86,7 @@ fn unquote(value: &[u8]) -> &[u8] {
 ///
 /// ```
 /// use session_core::headers::VaryPatch;
-/// assert_eq!(VaryPatch::for_cookie([]), VaryPatch::Set("Cookie".into()));
+/// assert_eq!(VaryPatch::for_cookie([]), VaryPatch::Append); // `Vary: Cookie`
 /// assert_eq!(VaryPatch::for_cookie([&b"accept, COOKIE"[..]]), VaryPatch::Keep);
 /// assert_eq!(VaryPatch::for_cookie([&b"*"[..]]), VaryPatch::Keep);
 /// ```
@@ -96,8 +96,9 @@ pub enum VaryPatch {
     Keep,
     /// Replace every `Vary` header by this one value (the existing entries, then `Cookie`).
     Set(String),
-    /// Add one more `Vary: Cookie` header and leave the others alone (an existing value is
-    /// not readable text; repeated `Vary` lines mean the same as one list).
+    /// Add one more `Vary: Cookie` header and leave the others alone: there is none yet,
+    /// or an existing value is not readable text (repeated `Vary` lines mean the same as
+    /// one list).
     Append,
 }
 
@@ -116,7 +117,9 @@ impl VaryPatch {
     pub fn for_cookie<'a>(existing: impl IntoIterator<Item = &'a [u8]>) -> VaryPatch {
         let mut entries: Vec<&str> = Vec::new();
         let mut readable = true;
+        let mut none = true;
         for value in existing {
+            none = false;
             match std::str::from_utf8(value) {
                 Ok(text) if text.is_ascii() => entries.extend(
                     text.split(',')
@@ -132,7 +135,7 @@ impl VaryPatch {
         {
             return VaryPatch::Keep;
         }
-        if !readable {
+        if !readable || none {
             return VaryPatch::Append;
         }
         entries.push("Cookie");
@@ -206,7 +209,7 @@ mod tests {
     fn vary_is_appended_once() {
         let patch =
             |existing: &[&str]| VaryPatch::for_cookie(existing.iter().map(|e| e.as_bytes()));
-        assert_eq!(patch(&[]), VaryPatch::Set("Cookie".into()));
+        assert_eq!(patch(&[]), VaryPatch::Append);
         assert_eq!(
             patch(&["Accept-Encoding"]),
             VaryPatch::Set("Accept-Encoding, Cookie".into())

@@ -1,7 +1,6 @@
 //! What a response does with its session: the plan ([`ResponsePlan`]), the cookie
 //! ([`CookieAction`]) and its `Set-Cookie` header, byte for byte Django's.
 
-use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
 use time::OffsetDateTime;
@@ -177,8 +176,9 @@ impl CookieAction {
             CookieAction::Set { value, .. } if !value.is_empty() => value.as_str(),
             CookieAction::Set { .. } | CookieAction::Delete { .. } => "\"\"",
         };
-        // One allocation: the attributes below fit in 160 bytes.
-        let mut out = String::with_capacity(name.len() + value.len() + 160);
+        // Exactly one allocation, of exactly the header's length: `http` then takes the
+        // bytes as they are (a longer buffer would cost it a second allocation).
+        let mut out = String::with_capacity(self.header_len(config, name, value));
         out.push_str(name);
         out.push('=');
         out.push_str(value);
@@ -198,10 +198,11 @@ impl CookieAction {
                     out.push_str("; HttpOnly");
                 }
                 if let Some(age) = max_age {
-                    let _ = write!(out, "; Max-Age={}", age.as_secs());
+                    out.push_str("; Max-Age=");
+                    push_decimal(&mut out, age.as_secs());
                 }
             }
-            _ => out.push_str("; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0"),
+            _ => out.push_str(DELETED),
         }
         out.push_str("; Path=");
         out.push_str(&config.cookie_path);
@@ -209,7 +210,17 @@ impl CookieAction {
             out.push_str("; SameSite=");
             out.push_str(same_site.as_str());
         }
-        let secure = match self {
+        if self.secure(config) {
+            out.push_str("; Secure");
+        }
+        debug_assert_eq!(out.len(), out.capacity());
+        Some(out)
+    }
+
+    /// Whether the header carries `Secure`.
+    fn secure(&self, config: &SessionConfig) -> bool {
+        let name = &config.cookie_name;
+        match self {
             CookieAction::Set { .. } => config.cookie_secure,
             // Django's delete_cookie: Secure only where browsers demand it.
             _ => {
@@ -217,12 +228,69 @@ impl CookieAction {
                     || name.starts_with("__Host-")
                     || config.cookie_same_site == Some(SameSite::None)
             }
-        };
-        if secure {
-            out.push_str("; Secure");
         }
-        Some(out)
     }
+
+    /// The length of [`set_cookie_header`](Self::set_cookie_header)'s value for `value`.
+    fn header_len(&self, config: &SessionConfig, name: &str, value: &str) -> usize {
+        let mut len = name.len() + 1 + value.len();
+        if let Some(domain) = &config.cookie_domain {
+            len += "; Domain=".len() + domain.len();
+        }
+        match self {
+            CookieAction::Set {
+                max_age, expires, ..
+            } => {
+                if expires.is_some() {
+                    len += "; expires=".len() + HTTP_DATE_LEN;
+                }
+                if config.cookie_http_only {
+                    len += "; HttpOnly".len();
+                }
+                if let Some(age) = max_age {
+                    len += "; Max-Age=".len() + decimal_len(age.as_secs());
+                }
+            }
+            _ => len += DELETED.len(),
+        }
+        len += "; Path=".len() + config.cookie_path.len();
+        if let Some(same_site) = config.cookie_same_site {
+            len += "; SameSite=".len() + same_site.as_str().len();
+        }
+        if self.secure(config) {
+            len += "; Secure".len();
+        }
+        len
+    }
+}
+
+/// The attributes of a deleted cookie.
+const DELETED: &str = "; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0";
+
+/// The length of every [`http_date`].
+const HTTP_DATE_LEN: usize = "Thu, 01 Jan 1970 00:00:00 GMT".len();
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[at..] {
+        out.push(char::from(b'0' + digit));
+    }
+}
+
+/// The number of decimal digits of `n`.
+fn decimal_len(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |log| log as usize + 1)
 }
 
 /// An HTTP date as Django's `http_date` writes it: `Tue, 28 Nov 2023 22:13:20 GMT`.
@@ -242,14 +310,32 @@ pub fn http_date(t: SystemTime) -> String {
 /// rest of the `Set-Cookie` header). Times before 1970 or beyond year 9999 are written as
 /// the epoch.
 fn push_http_date(out: &mut String, t: SystemTime) {
-    const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let secs = t
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0);
+    // A busy server writes the same second's date over and over: each thread keeps the
+    // last one it wrote.
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String)> =
+            const { std::cell::RefCell::new((-1, String::new())) };
+    }
+    LAST.with_borrow_mut(|(last, text)| {
+        if *last != secs {
+            text.clear();
+            format_http_date(text, secs);
+            *last = secs;
+        }
+        out.push_str(text);
+    });
+}
+
+/// Writes the date of `secs` since the epoch.
+fn format_http_date(out: &mut String, secs: i64) {
+    const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let dt = OffsetDateTime::from_unix_timestamp(secs)
         .ok()
         .filter(|dt| dt.year() <= 9999)
@@ -277,4 +363,78 @@ fn push_http_date(out: &mut String, t: SystemTime) {
     out.push(':');
     two(out, s);
     out.push_str(" GMT");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_written_whole() {
+        for n in [0, 7, 9, 10, 99, 100, 1_209_600, u64::MAX] {
+            let mut out = String::new();
+            push_decimal(&mut out, n);
+            assert_eq!(out, n.to_string());
+            assert_eq!(decimal_len(n), out.len());
+        }
+    }
+
+    #[test]
+    fn the_date_of_the_last_second_is_reused_only_for_that_second() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(http_date(t), "Tue, 14 Nov 2023 22:13:20 GMT");
+        assert_eq!(http_date(t), "Tue, 14 Nov 2023 22:13:20 GMT");
+        assert_eq!(
+            http_date(t + Duration::from_millis(999)),
+            "Tue, 14 Nov 2023 22:13:20 GMT"
+        );
+        assert_eq!(
+            http_date(t + Duration::from_secs(1)),
+            "Tue, 14 Nov 2023 22:13:21 GMT"
+        );
+        assert_eq!(http_date(t), "Tue, 14 Nov 2023 22:13:20 GMT");
+    }
+
+    #[test]
+    fn every_header_is_allocated_at_its_exact_length() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let configs = [
+            SessionConfig::default(),
+            SessionConfig::default()
+                .with_cookie_domain("example.com")
+                .with_cookie_secure(true)
+                .with_cookie_http_only(false)
+                .with_cookie_same_site(None),
+            SessionConfig::default()
+                .with_cookie_name("__Host-session")
+                .with_cookie_same_site(Some(SameSite::None)),
+        ];
+        let actions = [
+            CookieAction::Set {
+                value: "abcdefgh12345678".into(),
+                max_age: Some(Duration::from_secs(0)),
+                expires: Some(now),
+                vary_cookie: true,
+            },
+            CookieAction::Set {
+                value: String::new(),
+                max_age: Some(Duration::from_secs(u64::MAX)),
+                expires: Some(SystemTime::UNIX_EPOCH),
+                vary_cookie: true,
+            },
+            CookieAction::Set {
+                value: "browser-close-key".into(),
+                max_age: None,
+                expires: None,
+                vary_cookie: true,
+            },
+            CookieAction::Delete { vary_cookie: true },
+        ];
+        for config in &configs {
+            for action in &actions {
+                let header = action.set_cookie_header(config).unwrap();
+                assert_eq!(header.len(), header.capacity(), "{header}");
+            }
+        }
+    }
 }

@@ -1,6 +1,5 @@
 //! One request's view of one session: Django's `SessionBase`.
 
-use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
@@ -47,8 +46,9 @@ pub struct Session {
     data: Option<SessionData>,
     accessed: bool,
     modified: bool,
-    /// Started operations that still need the store (see [`crate::step`]).
-    pending: VecDeque<Intent>,
+    /// The started operation that still needs the store (see [`crate::step`]): one at a
+    /// time, since starting one drops any other a driver left half-done.
+    pending: Option<Intent>,
 }
 
 impl std::fmt::Debug for Session {
@@ -71,7 +71,7 @@ impl Session {
             data: None,
             accessed: false,
             modified: false,
-            pending: VecDeque::new(),
+            pending: None,
         }
     }
 
@@ -724,8 +724,7 @@ impl Session {
     fn begin(&mut self, intent: Intent) {
         // A driver that gave up half-way (a cancelled request) leaves nothing behind that
         // a later operation could mistake for its own.
-        self.pending.clear();
-        self.pending.push_back(intent);
+        self.pending = Some(intent);
     }
 
     /// Starts the lazy load, without marking the session accessed: web integrations load
@@ -775,10 +774,7 @@ impl Session {
     /// ```
     pub fn begin_flush(&mut self) {
         self.clear();
-        self.pending.clear();
-        if let Some(key) = self.key.take() {
-            self.pending.push_back(Intent::Delete(key));
-        }
+        self.pending = self.key.take().map(Intent::Delete);
     }
 
     /// Starts [`cycle_key`](Self::cycle_key): a load when needed, a create under a new key,
@@ -808,10 +804,11 @@ impl Session {
     /// assert!(session.needs_store());
     /// ```
     pub fn needs_store(&self) -> bool {
-        self.pending.iter().any(|intent| match intent {
-            Intent::Load => self.data.is_none() && self.key.is_some(),
-            Intent::Save | Intent::CycleKey | Intent::Delete(_) => true,
-        })
+        match &self.pending {
+            None => false,
+            Some(Intent::Load) => self.data.is_none() && self.key.is_some(),
+            Some(Intent::Save | Intent::CycleKey | Intent::Delete(_)) => true,
+        }
     }
 
     /// The next store operation the started operations need, or `None` when they are done.
@@ -825,46 +822,40 @@ impl Session {
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn next_op(&mut self) -> Result<Option<StoreOp>> {
-        loop {
-            let Some(intent) = self.pending.front().cloned() else {
-                return Ok(None);
-            };
-            if matches!(intent, Intent::Load | Intent::Save | Intent::CycleKey)
-                && self.data.is_none()
-            {
-                match &self.key {
-                    Some(key) => return Ok(Some(StoreOp::Load { key: key.clone() })),
-                    // A new session: nothing to read.
-                    None => self.data = Some(SessionData::new()),
-                }
-            }
-            let op = match intent {
-                Intent::Load => None,
-                Intent::Save => {
-                    let record = self.record(SystemTime::now());
-                    let record = record.map_err(|error| self.abandon(error))?;
-                    Some(match &self.key {
-                        None => StoreOp::Create { record },
-                        Some(key) => StoreOp::Save {
-                            key: key.clone(),
-                            record,
-                        },
-                    })
-                }
-                Intent::CycleKey => {
-                    let record = self.record(SystemTime::now());
-                    let record = record.map_err(|error| self.abandon(error))?;
-                    Some(StoreOp::Create { record })
-                }
-                Intent::Delete(key) => Some(StoreOp::Delete { key }),
-            };
-            match op {
-                Some(op) => return Ok(Some(op)),
-                None => {
-                    self.pending.pop_front();
-                }
+        let Some(intent) = &self.pending else {
+            return Ok(None);
+        };
+        if matches!(intent, Intent::Load | Intent::Save | Intent::CycleKey) && self.data.is_none() {
+            match &self.key {
+                Some(key) => return Ok(Some(StoreOp::Load { key: key.clone() })),
+                // A new session: nothing to read.
+                None => self.data = Some(SessionData::new()),
             }
         }
+        let op = match intent {
+            Intent::Load => {
+                self.pending = None;
+                return Ok(None);
+            }
+            Intent::Save => {
+                let record = self.record(SystemTime::now());
+                let record = record.map_err(|error| self.abandon(error))?;
+                match &self.key {
+                    None => StoreOp::Create { record },
+                    Some(key) => StoreOp::Save {
+                        key: key.clone(),
+                        record,
+                    },
+                }
+            }
+            Intent::CycleKey => {
+                let record = self.record(SystemTime::now());
+                let record = record.map_err(|error| self.abandon(error))?;
+                StoreOp::Create { record }
+            }
+            Intent::Delete(key) => StoreOp::Delete { key: key.clone() },
+        };
+        Ok(Some(op))
     }
 
     /// Reports the outcome of the operation [`next_op`](Self::next_op) gave. An `Err`
@@ -883,42 +874,38 @@ impl Session {
     /// ```
     pub fn complete(&mut self, outcome: Result<Outcome>) -> Result<()> {
         let outcome = outcome.map_err(|error| self.abandon(error))?;
-        let Some(intent) = self.pending.front().cloned() else {
+        let Some(intent) = self.pending.take() else {
             return Err(self.mismatch(&outcome));
         };
         match (intent, outcome) {
-            (Intent::Load | Intent::Save | Intent::CycleKey, Outcome::Loaded(bytes))
+            (intent @ (Intent::Load | Intent::Save | Intent::CycleKey), Outcome::Loaded(bytes))
                 if self.data.is_none() && self.key.is_some() =>
             {
                 self.take_loaded(bytes);
-                if self.pending.front() == Some(&Intent::Load) {
-                    self.pending.pop_front();
+                if intent != Intent::Load {
+                    self.pending = Some(intent);
                 }
             }
             (Intent::Save, Outcome::Created(key)) => {
-                self.pending.pop_front();
                 self.key = Some(key);
                 // Django's `create()`: a new key must reach the client, so the response
                 // saves again and sends the cookie.
                 self.modified = true;
             }
             (Intent::Save, Outcome::Saved(key)) => {
-                self.pending.pop_front();
                 self.key = Some(key);
             }
             (Intent::CycleKey, Outcome::Created(key)) => {
-                self.pending.pop_front();
                 self.modified = true;
                 // The old record goes only now that the new one exists: a failure never
                 // loses the session.
-                if let Some(old) = self.key.replace(key) {
-                    self.pending.push_front(Intent::Delete(old));
-                }
+                self.pending = self.key.replace(key).map(Intent::Delete);
             }
-            (Intent::Delete(_), Outcome::Deleted) => {
-                self.pending.pop_front();
+            (Intent::Delete(_), Outcome::Deleted) => {}
+            (intent, outcome) => {
+                self.pending = Some(intent);
+                return Err(self.mismatch(&outcome));
             }
-            (_, outcome) => return Err(self.mismatch(&outcome)),
         }
         Ok(())
     }
@@ -944,14 +931,14 @@ impl Session {
     }
 
     fn abandon(&mut self, error: Error) -> Error {
-        self.pending.clear();
+        self.pending = None;
         error
     }
 
     fn mismatch(&mut self, outcome: &Outcome) -> Error {
         let message = format!(
             "store outcome {outcome:?} does not answer the session's pending operation {:?}",
-            self.pending.front()
+            self.pending
         );
         self.abandon(Error::backend("session driver", message))
     }

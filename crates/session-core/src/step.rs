@@ -99,8 +99,10 @@ impl StoreOp {
     /// ```
     pub fn perform(self, store: &(impl SessionStore + ?Sized)) -> Result<Outcome> {
         let span = self.span(store.backend_name());
-        let _entered = span.enter();
-        let started = (!span.is_disabled()).then(std::time::Instant::now);
+        // A span nobody takes is neither entered nor timed.
+        let enabled = !span.is_disabled();
+        let _entered = enabled.then(|| span.enter());
+        let started = enabled.then(std::time::Instant::now);
         let outcome = match self {
             StoreOp::Load { key } => store.load(&key).map(Outcome::Loaded),
             StoreOp::Create { record } => store.create(&record).map(Outcome::Created),

@@ -15,12 +15,27 @@ use crate::{Error, Result, key};
 /// let record = Record::new(b"{}".to_vec(), SystemTime::now() + Duration::from_secs(60));
 /// assert!(!record.is_expired_at(SystemTime::now()));
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(PartialEq, Eq)]
 pub struct Record {
     /// The encoded session.
     pub data: Vec<u8>,
     /// When the session expires; at and after this instant it is gone.
     pub expires_at: SystemTime,
+}
+
+impl Clone for Record {
+    fn clone(&self) -> Self {
+        Record {
+            data: self.data.clone(),
+            expires_at: self.expires_at,
+        }
+    }
+
+    /// Reuses `self`'s buffer when it is large enough (a store replacing a record).
+    fn clone_from(&mut self, source: &Self) {
+        self.data.clone_from(&source.data);
+        self.expires_at = source.expires_at;
+    }
 }
 
 impl Record {
@@ -178,11 +193,12 @@ pub trait SessionStore: Send + Sync {
     }
 
     /// `true` when every operation only touches memory and is fast enough to run on an
-    /// async executor thread. Consulted only for a manager over the sync face alone
-    /// ([`SessionManager::new_sync`](crate::SessionManager::new_sync)): web integrations
-    /// then run other stores on a blocking-thread pool. A store with an async face
-    /// ([`AsyncSessionStore`](crate::AsyncSessionStore)) says where its I/O runs there
-    /// instead. Defaults to `false`.
+    /// async executor thread: web integrations then call this sync face in place (the same
+    /// work as the async face, without a boxed future per operation). Otherwise a store
+    /// with an async face ([`AsyncSessionStore`](crate::AsyncSessionStore)) says where its
+    /// I/O runs, and one over the sync face alone
+    /// ([`SessionManager::new_sync`](crate::SessionManager::new_sync)) runs on a
+    /// blocking-thread pool. Defaults to `false`.
     ///
     /// ```
     /// use session_core::{MemoryStore, SessionStore};
@@ -247,8 +263,12 @@ forward_to_inner_store!(Arc<S>, Box<S>, &S);
 /// ```
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    map: Mutex<HashMap<String, Record>>,
+    map: Mutex<Map>,
 }
+
+/// The records by key. Only keys the store generated are ever inserted, so a client
+/// choosing the keys it sends cannot crowd one bucket; the hash is seeded all the same.
+type Map = HashMap<String, Record, foldhash::fast::RandomState>;
 
 impl MemoryStore {
     /// An empty store.
@@ -279,7 +299,7 @@ impl MemoryStore {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Record>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Map> {
         // A panic while holding the lock cannot leave a half-written record: every
         // mutation is a single map operation.
         self.map.lock().unwrap_or_else(PoisonError::into_inner)
@@ -315,7 +335,8 @@ impl SessionStore for MemoryStore {
         let now = SystemTime::now();
         match self.lock().get_mut(key) {
             Some(old) if !old.is_expired_at(now) => {
-                *old = record.clone();
+                // in place: the old buffer is reused when it is large enough
+                old.clone_from(record);
                 Ok(key.to_owned())
             }
             _ => Err(Error::Interrupted),

@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
-use session_core::{Error, Result, Session as CoreSession};
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use session_core::{Error, Result, Session as CoreSession, SessionManager};
+// futures' mutex: uncontended, a lock and an unlock are one atomic operation each
+use futures_util::lock::{Mutex, OwnedMutexGuard};
 
 /// Where a request's store operations run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +16,22 @@ pub(crate) enum Drive {
     /// The sync side, one hop to the blocking pool per phase (`inline(false)`, sync-only
     /// stores that block).
     Hop,
+}
+
+impl Drive {
+    /// Where `manager`'s store operations run unless the user chose: memory-only stores
+    /// through their sync face in place (the same work as their async face, without a
+    /// boxed future per operation), other stores with an async face through it, and
+    /// sync-only stores as `otherwise` says.
+    pub(crate) fn default_for(manager: &SessionManager, otherwise: Drive) -> Drive {
+        if manager.store().runs_inline() {
+            Drive::Inline
+        } else if manager.has_async_store() {
+            Drive::Async
+        } else {
+            otherwise
+        }
+    }
 }
 
 /// One request's session, behind an async mutex, plus where its store I/O runs.
@@ -42,9 +59,9 @@ impl Handle {
 
     /// The session's lock; uncontended (the common case), taken without a lock future.
     async fn lock(&self) -> OwnedMutexGuard<CoreSession> {
-        match Arc::clone(&self.session).try_lock_owned() {
-            Ok(guard) => guard,
-            Err(_) => Arc::clone(&self.session).lock_owned().await,
+        match self.session.try_lock_owned() {
+            Some(guard) => guard,
+            None => Arc::clone(&self.session).lock_owned().await,
         }
     }
 
@@ -73,7 +90,7 @@ impl Handle {
     }
 
     /// [`drive`](Self::drive), then `then` under the same lock.
-    async fn drive_then<B, T>(
+    pub(crate) async fn drive_then<B, T>(
         &self,
         begin: impl FnOnce(&mut CoreSession) -> B,
         then: impl FnOnce(&mut CoreSession, B) -> T,

@@ -130,10 +130,7 @@ impl<S> Layer<S> for SessionLayer {
             drive: match self.inline {
                 Some(true) => Drive::Inline,
                 Some(false) => Drive::Hop,
-                None if self.manager.has_async_store() => Drive::Async,
-                #[allow(deprecated)]
-                None if self.manager.store().runs_inline() => Drive::Inline,
-                None => Drive::Hop,
+                None => Drive::default_for(&self.manager, Drive::Hop),
             },
             manager: self.manager.clone(),
         }
@@ -212,20 +209,16 @@ async fn finish<B: From<&'static str>>(
     let request_prefix = || request_key.as_deref().map(key_prefix);
     let status = response.status().as_u16();
     let result = handle
-        .drive(|s| {
-            let plan = manager.plan(s, status, had_cookie);
-            plan.begin(s);
-            plan
-        })
-        .await;
-    let result = match result {
-        Ok(plan) => {
-            handle
-                .memory(|s| Ok((plan.cookie(s)?, s.key().map(key_prefix))))
-                .await
-        }
-        Err(error) => Err(error),
-    };
+        .drive_then(
+            |s| {
+                let plan = manager.plan(s, status, had_cookie);
+                plan.begin(s);
+                plan
+            },
+            |s, plan| Ok((plan.cookie(s)?, s.key().map(key_prefix))),
+        )
+        .await
+        .and_then(|result| result);
     match result {
         Ok((action, prefix)) => {
             if let Err(error) = apply(&manager, &action, response.headers_mut()) {

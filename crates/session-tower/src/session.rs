@@ -81,11 +81,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub fn from_core(session: session_core::Session) -> Self {
-        let drive = if session.manager().has_async_store() {
-            Drive::Async
-        } else {
-            Drive::Inline
-        };
+        let drive = Drive::default_for(session.manager(), Drive::Inline);
         Session {
             handle: Handle::new(session, drive),
         }
