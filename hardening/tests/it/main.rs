@@ -3,6 +3,7 @@
 mod concurrency;
 mod crash;
 mod hostile;
+mod hostile_actix;
 mod pg_faults;
 mod props;
 mod socket;
