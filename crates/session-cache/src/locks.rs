@@ -1,7 +1,7 @@
 //! Striped per-key locks: the read-then-write steps of one key are serialized, while
 //! different keys almost never wait on each other.
 
-use std::collections::hash_map::RandomState;
+use foldhash::fast::RandomState;
 use std::hash::BuildHasher;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -17,7 +17,7 @@ impl KeyLocks {
     pub(crate) fn new() -> Self {
         KeyLocks {
             stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
-            hasher: RandomState::new(),
+            hasher: RandomState::default(),
         }
     }
 

@@ -1,6 +1,6 @@
 //! `MokaStore`: sessions in an in-process moka cache.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
 use moka::policy::EvictionPolicy;
@@ -18,6 +18,23 @@ use crate::locks::KeyLocks;
 struct Entry {
     data: Arc<[u8]>,
     expires_at: SystemTime,
+}
+
+/// What moka holds for one session: the entry behind a lock of its own, so that a save or a
+/// touch of a live session replaces it in place. A moka insert costs several times a
+/// lookup (a write to its queues and a deferred free of the old value); a save already
+/// looks the session up to check it is still live, and the slot it finds is the one to
+/// write.
+type Slot = Arc<Mutex<Entry>>;
+
+/// A new slot holding `entry`.
+fn slot(entry: Entry) -> Slot {
+    Arc::new(Mutex::new(entry))
+}
+
+/// The entry in `slot` (the lock guards a plain value: a panic cannot leave it torn).
+fn read(slot: &Slot) -> std::sync::MutexGuard<'_, Entry> {
+    slot.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Entry {
@@ -52,6 +69,10 @@ impl Entry {
 ///   save never resurrects a session deleted at the same moment. (moka's `and_compute_with`
 ///   would do the same at about three times the cost of a plain insert: it allocates a
 ///   lock per key and reads through the full entry API.)
+/// - **Saves in place**: a save or touch of a live session rewrites the entry moka already
+///   holds (found by the liveness check the save makes anyway) instead of inserting a new
+///   one, which costs moka several times a lookup. A cache bounded by bytes inserts on
+///   every save, so that moka weighs the new size.
 /// - Keys that are not [well formed](session_core::key::is_well_formed) never reach the
 ///   cache: they load `None`.
 /// - Nothing leaves the process: every web node has its own cache. For several nodes use
@@ -73,7 +94,7 @@ impl Entry {
 /// ```
 #[derive(Clone)]
 pub struct MokaStore {
-    cache: moka::sync::Cache<String, Entry>,
+    cache: moka::sync::Cache<String, Slot, foldhash::fast::RandomState>,
     config: CacheConfig,
     locks: Arc<KeyLocks>,
 }
@@ -99,13 +120,17 @@ impl MokaStore {
     pub fn with_config(config: CacheConfig) -> Self {
         let builder = moka::sync::Cache::builder().eviction_policy(EvictionPolicy::lru());
         let cache = match config.capacity() {
-            Capacity::Entries(n) => builder.max_capacity(n).build(),
+            // Only keys the store generated are inserted, so a client choosing the keys
+            // it sends cannot crowd the cache's buckets; the hash is seeded all the same.
+            Capacity::Entries(n) => builder
+                .max_capacity(n)
+                .build_with_hasher(foldhash::fast::RandomState::default()),
             Capacity::Bytes(n) => builder
                 .max_capacity(n)
-                .weigher(|key: &String, entry: &Entry| {
-                    u32::try_from(weight(key.len(), entry.data.len())).unwrap_or(u32::MAX)
+                .weigher(|key: &String, slot: &Slot| {
+                    u32::try_from(weight(key.len(), read(slot).data.len())).unwrap_or(u32::MAX)
                 })
-                .build(),
+                .build_with_hasher(foldhash::fast::RandomState::default()),
         };
         MokaStore {
             cache,
@@ -164,16 +189,43 @@ impl MokaStore {
         if self.get_live(key).is_some() {
             return false;
         }
-        self.cache.insert(key.to_owned(), value);
+        self.cache.insert(key.to_owned(), slot(value));
         true
     }
 
+    /// The live entry of `key`, if any.
     fn get_live(&self, key: &str) -> Option<Entry> {
+        self.with_live(key, Entry::clone)
+    }
+
+    /// `f` of the entry of `key` if it is live, checked and read under one lock.
+    fn with_live<T>(&self, key: &str, f: impl FnOnce(&Entry) -> T) -> Option<T> {
         if !key::is_well_formed(key) {
             return None;
         }
-        let now = SystemTime::now();
-        self.cache.get(key).filter(|e| e.is_live(now))
+        let slot = self.cache.get(key)?;
+        let entry = read(&slot);
+        entry.is_live(SystemTime::now()).then(|| f(&entry))
+    }
+
+    /// The slot of `key` while its entry is live at `now`.
+    fn live_slot(&self, key: &str, now: SystemTime) -> Option<Slot> {
+        if !key::is_well_formed(key) {
+            return None;
+        }
+        self.cache.get(key).filter(|slot| read(slot).is_live(now))
+    }
+
+    /// Writes `value` as the entry of `key`, whose live slot (if any) is `current`; the
+    /// caller holds the key's lock. In place, unless the cache is bounded by bytes: moka
+    /// weighs an entry when it is inserted, so a new size needs a new insert.
+    fn replace(&self, key: &str, current: Option<Slot>, value: Entry) {
+        match current {
+            Some(current) if matches!(self.config.capacity(), Capacity::Entries(_)) => {
+                *read(&current) = value;
+            }
+            _ => self.cache.insert(key.to_owned(), slot(value)),
+        }
     }
 }
 
@@ -220,13 +272,11 @@ impl std::error::Error for TooLarge {}
 impl SessionStore for MokaStore {
     fn load_record(&self, key: &str) -> Result<Option<Record>> {
         // The one copy: shared bytes into the Vec the caller owns.
-        Ok(self
-            .get_live(key)
-            .map(|e| Record::new(e.data.to_vec(), e.expires_at)))
+        Ok(self.with_live(key, |e| Record::new(e.data.to_vec(), e.expires_at)))
     }
 
     fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        Ok(self.get_live(key).map(|e| e.data.to_vec()))
+        Ok(self.with_live(key, |entry| entry.data.to_vec()))
     }
 
     fn create(&self, record: &Record) -> Result<String> {
@@ -251,10 +301,10 @@ impl SessionStore for MokaStore {
         // Check-and-replace under the key's lock, which `delete` also takes: a session
         // deleted concurrently is never written back.
         let _guard = self.locks.lock(key);
-        if self.get_live(key).is_none() {
+        let Some(current) = self.live_slot(key, SystemTime::now()) else {
             return Err(Error::Interrupted);
-        }
-        self.cache.insert(key.to_owned(), value);
+        };
+        self.replace(key, Some(current), value);
         Ok(key.to_owned())
     }
 
@@ -275,17 +325,11 @@ impl SessionStore for MokaStore {
             return Err(Error::Interrupted);
         }
         let _guard = self.locks.lock(key);
-        let Some(entry) = self.get_live(key) else {
+        let Some(current) = self.live_slot(key, SystemTime::now()) else {
             return Err(Error::Interrupted);
         };
-        // The bytes are shared, not copied: only the expiry changes.
-        self.cache.insert(
-            key.to_owned(),
-            Entry {
-                data: entry.data,
-                expires_at,
-            },
-        );
+        // Only the expiry changes: the size (and so moka's weight) stays.
+        read(&current).expires_at = expires_at;
         Ok(())
     }
 
@@ -319,15 +363,15 @@ impl ClearExpired for MokaStore {
     fn clear_expired(&self) -> Result<u64> {
         let now = SystemTime::now();
         let mut removed = 0;
-        for (key, entry) in self.cache.iter() {
-            if entry.is_live(now) {
+        for (key, slot) in self.cache.iter() {
+            if read(&slot).is_live(now) {
                 continue;
             }
             let _guard = self.locks.lock(&key);
             if self
                 .cache
                 .get(key.as_str())
-                .is_some_and(|e| !e.is_live(now))
+                .is_some_and(|slot| !read(&slot).is_live(now))
             {
                 self.cache.invalidate(key.as_str());
                 removed += 1;
@@ -365,8 +409,10 @@ impl KeyedCache for MokaStore {
         self.check_fits(key.len(), record)?;
         let value = Entry::new(record);
         let _guard = self.locks.lock(key);
-        if value.is_live(SystemTime::now()) {
-            self.cache.insert(key.to_owned(), value);
+        let now = SystemTime::now();
+        if value.is_live(now) {
+            let current = self.live_slot(key, now);
+            self.replace(key, current, value);
         } else {
             self.cache.invalidate(key);
         }
@@ -420,6 +466,37 @@ mod tests {
                 .collect();
             assert_eq!(winners.len(), 1, "round {round}: winners {winners:?}");
             assert_eq!(store.load(&key).unwrap(), Some(vec![winners[0] as u8]));
+        }
+    }
+
+    /// A save rewrites the slot moka holds (bounded by entries) or inserts a new one
+    /// (bounded by bytes, so moka weighs the new size): either way one entry, the newest
+    /// bytes and expiry, and a deleted session stays deleted.
+    #[test]
+    fn saves_replace_the_entry_in_both_bounds() {
+        let later = SystemTime::now() + Duration::from_secs(60);
+        for store in [
+            MokaStore::new(),
+            MokaStore::with_config(CacheConfig::new().with_max_bytes(1 << 20)),
+        ] {
+            let key = store.create(&Record::new(b"a".to_vec(), later)).unwrap();
+            let before = store.cache.get(key.as_str()).unwrap();
+            let bigger = Record::new(vec![b'b'; 4096], later + Duration::from_secs(1));
+            assert_eq!(store.save(&key, &bigger).unwrap(), key);
+            let after = store.cache.get(key.as_str()).unwrap();
+            let in_place = matches!(store.config.capacity(), Capacity::Entries(_));
+            assert_eq!(Arc::ptr_eq(&before, &after), in_place);
+            assert_eq!(store.load_record(&key).unwrap(), Some(bigger));
+            store.cache.run_pending_tasks();
+            assert_eq!(store.entry_count(), 1);
+            store.delete(&key).unwrap();
+            // the old slot, held here as a concurrent save would, is not in the cache
+            *read(&before) = Entry::new(&Record::new(b"c".to_vec(), later));
+            assert!(matches!(
+                store.save(&key, &Record::new(b"d".to_vec(), later)),
+                Err(Error::Interrupted)
+            ));
+            assert_eq!(store.load(&key).unwrap(), None);
         }
     }
 }
