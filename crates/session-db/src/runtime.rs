@@ -17,7 +17,10 @@ session_core::tokio_blocking_runner!(fn run, "session-db");
 
 impl AsyncSessionStore for SqliteStore {
     async fn load_record(&self, key: &str) -> Result<Option<Record>> {
-        if let Some(done) = self.try_in_place(|s, deadline| s.load_record_by(deadline, key)) {
+        if let Some(done) = self
+            .in_place(|s, deadline| s.load_record_by(deadline, key))
+            .await
+        {
             return done;
         }
         let key = key.to_owned();
@@ -25,7 +28,7 @@ impl AsyncSessionStore for SqliteStore {
     }
 
     async fn load(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        if let Some(done) = self.try_in_place(|s, deadline| s.load_by(deadline, key)) {
+        if let Some(done) = self.in_place(|s, deadline| s.load_by(deadline, key)).await {
             return done;
         }
         let key = key.to_owned();
@@ -33,7 +36,10 @@ impl AsyncSessionStore for SqliteStore {
     }
 
     async fn create(&self, record: &Record) -> Result<String> {
-        if let Some(done) = self.try_in_place(|s, deadline| s.create_by(deadline, record)) {
+        if let Some(done) = self
+            .in_place(|s, deadline| s.create_by(deadline, record))
+            .await
+        {
             return done;
         }
         let record = record.clone();
@@ -41,7 +47,10 @@ impl AsyncSessionStore for SqliteStore {
     }
 
     async fn save(&self, key: &str, record: &Record) -> Result<String> {
-        if let Some(done) = self.try_in_place(|s, deadline| s.save_by(deadline, key, record)) {
+        if let Some(done) = self
+            .in_place(|s, deadline| s.save_by(deadline, key, record))
+            .await
+        {
             return done;
         }
         let (key, record) = (key.to_owned(), record.clone());
@@ -49,7 +58,10 @@ impl AsyncSessionStore for SqliteStore {
     }
 
     async fn delete(&self, key: &str) -> Result<()> {
-        if let Some(done) = self.try_in_place(|s, deadline| s.delete_by(deadline, key)) {
+        if let Some(done) = self
+            .in_place(|s, deadline| s.delete_by(deadline, key))
+            .await
+        {
             return done;
         }
         let key = key.to_owned();
@@ -57,7 +69,10 @@ impl AsyncSessionStore for SqliteStore {
     }
 
     async fn exists(&self, key: &str) -> Result<bool> {
-        if let Some(done) = self.try_in_place(|s, deadline| s.exists_by(deadline, key)) {
+        if let Some(done) = self
+            .in_place(|s, deadline| s.exists_by(deadline, key))
+            .await
+        {
             return done;
         }
         let key = key.to_owned();
@@ -65,7 +80,10 @@ impl AsyncSessionStore for SqliteStore {
     }
 
     async fn touch(&self, key: &str, expires_at: SystemTime) -> Result<()> {
-        if let Some(done) = self.try_in_place(|s, deadline| s.touch_by(deadline, key, expires_at)) {
+        if let Some(done) = self
+            .in_place(|s, deadline| s.touch_by(deadline, key, expires_at))
+            .await
+        {
             return done;
         }
         let key = key.to_owned();

@@ -12,6 +12,7 @@ use session_core::{
     CREATE_ATTEMPTS, ClearExpired, Error, Record, Result, SessionManager, SessionStore, key,
     key_prefix,
 };
+use tokio::sync::Notify;
 
 use crate::checkpoint::Checkpointer;
 use crate::schema::{self, DataParam, InstantParam, KeyParam, Sql, SweepBatches};
@@ -66,6 +67,9 @@ struct Inner {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    /// Woken each time an operation lets go of a connection ([`Held`]): async callers that
+    /// found every connection they could use busy wait here, on their task.
+    released: Notify,
     /// Whether async callers may be served in place (see [`SqliteConfig::with_inline`]).
     inline: bool,
     _checkpointer: Option<Checkpointer>,
@@ -199,6 +203,7 @@ impl SqliteConfig {
                 writer: Mutex::new(writer),
                 readers,
                 next_reader: AtomicUsize::new(0),
+                released: Notify::new(),
                 inline,
                 _checkpointer: checkpointer,
             }),
@@ -366,7 +371,7 @@ impl SqliteStore {
             })?;
             // Requests waiting for the writer go first: a plain unlock would let this loop
             // take it straight back, batch after batch.
-            MutexGuard::unlock_fair(writer);
+            writer.unlock_fair();
             if deleted == 0 {
                 break;
             }
@@ -393,35 +398,60 @@ impl SqliteStore {
         Instant::now().checked_add(self.inner.busy_timeout)
     }
 
-    /// `op` run now on the calling thread if it can finish without waiting for anything:
-    /// `None` when this store never runs in place, or when `op` would have had to wait for
-    /// a connection or for SQLite's lock. Such an `op` gave up before doing anything (with
-    /// a deadline already passed, every wait fails at once and a statement that cannot
-    /// take its lock does not run), so the caller runs it again where waiting is allowed.
-    pub(crate) fn try_in_place<T>(
+    /// `op` run on the calling thread, for async callers, whenever it can finish without
+    /// waiting: `op` gets a deadline already passed, so every wait fails at once and a
+    /// statement that cannot take its lock does not run. While other operations of this
+    /// store hold every connection `op` could use, the task waits (without a thread) for
+    /// one to be let go — those operations run without waiting, or are bounded by the busy
+    /// timeout themselves — and tries again. `None` when this store never runs in place,
+    /// or when SQLite's own lock is taken (another process, a checkpoint restarting the
+    /// log): `op` did nothing, and waiting for that lock blocks a thread, so the caller
+    /// runs it again on the blocking pool. After the busy timeout of waiting here:
+    /// [`LockTimeout`].
+    pub(crate) async fn in_place<T>(
         &self,
-        op: impl FnOnce(&Self, Option<Instant>) -> Result<T>,
+        op: impl Fn(&Self, Option<Instant>) -> Result<T>,
     ) -> Option<Result<T>> {
         if !self.inner.inline {
             return None;
         }
-        match op(self, Some(Instant::now())) {
-            Err(e) if is_lock_timeout(&e) => None,
-            done => Some(done),
+        let deadline = self.deadline();
+        loop {
+            // Registered before the attempt: a connection let go during it still wakes us.
+            let mut released = std::pin::pin!(self.inner.released.notified());
+            released.as_mut().enable();
+            match op(self, Some(Instant::now())) {
+                Err(e) if connection_busy(&e) => {
+                    if deadline.is_some_and(|d| Instant::now() >= d) {
+                        return Some(Err(self.timed_out(None)));
+                    }
+                    released.await;
+                }
+                Err(e) if is_lock_timeout(&e) => return None,
+                done => return Some(done),
+            }
         }
     }
 
     /// The connection, once the operation holding it lets go: waits until `deadline` at most.
     fn acquire<'a>(
-        &self,
+        &'a self,
         conn: &'a Mutex<Connection>,
         deadline: Option<Instant>,
-    ) -> Result<MutexGuard<'a, Connection>> {
-        match deadline {
+    ) -> Result<Held<'a>> {
+        let guard = match deadline {
             Some(deadline) => conn
                 .try_lock_until(deadline)
-                .ok_or_else(|| self.timed_out(None)),
-            None => Ok(conn.lock()),
+                .ok_or_else(|| self.timed_out(None))?,
+            None => conn.lock(),
+        };
+        Ok(self.held(guard))
+    }
+
+    fn held<'a>(&'a self, guard: MutexGuard<'a, Connection>) -> Held<'a> {
+        Held {
+            guard: Some(guard),
+            released: &self.inner.released,
         }
     }
 
@@ -478,7 +508,7 @@ impl SqliteStore {
     ) -> Result<T> {
         let readers = &self.inner.readers;
         if let Some(writer) = self.inner.writer.try_lock() {
-            return self.run(&writer, deadline, f);
+            return self.run(&self.held(writer), deadline, f);
         }
         if readers.is_empty() {
             let writer = self.acquire(&self.inner.writer, deadline)?;
@@ -486,11 +516,11 @@ impl SqliteStore {
         }
         let start = self.inner.next_reader.fetch_add(1, Ordering::Relaxed);
         let n = readers.len();
-        let guard = match (0..n).find_map(|i| readers[(start + i) % n].try_lock()) {
-            Some(guard) => guard,
+        let held = match (0..n).find_map(|i| readers[(start + i) % n].try_lock()) {
+            Some(guard) => self.held(guard),
             None => self.acquire(&readers[start % n], deadline)?,
         };
-        self.run(&guard, deadline, f)
+        self.run(&held, deadline, f)
     }
 
     fn data_param<'a>(&self, data: &'a [u8]) -> Result<DataParam<'a>> {
@@ -513,6 +543,45 @@ fn stored_bytes(value: ValueRef<'_>) -> Vec<u8> {
             Vec::new()
         }
     }
+}
+
+/// A connection one operation holds; letting it go wakes the async callers waiting for one
+/// (see [`SqliteStore::in_place`]).
+struct Held<'a> {
+    guard: Option<MutexGuard<'a, Connection>>,
+    released: &'a Notify,
+}
+
+impl Held<'_> {
+    /// Lets go of the connection handing it to a thread already waiting for it, if any.
+    fn unlock_fair(mut self) {
+        if let Some(guard) = self.guard.take() {
+            MutexGuard::unlock_fair(guard);
+        }
+    }
+}
+
+impl std::ops::Deref for Held<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        // `Some` until the guard is dropped or unlocked, which consumes `self`
+        self.guard.as_deref().expect("a held connection")
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        drop(self.guard.take());
+        self.released.notify_waiters();
+    }
+}
+
+/// Whether `e` is this store giving up on a wait for one of its connections (held by its
+/// other operations), rather than for SQLite's lock.
+fn connection_busy(e: &Error) -> bool {
+    matches!(e, Error::Backend { source, .. }
+        if source.downcast_ref::<LockTimeout>().is_some_and(|t| t.source.is_none()))
 }
 
 /// Whether `e` is this store giving up on a wait ([`LockTimeout`]).

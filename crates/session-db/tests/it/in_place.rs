@@ -1,6 +1,7 @@
 //! The async face of `SqliteStore`: operations that can finish without waiting run on the
-//! calling task; anything that would wait (another connection's write lock, a busy
-//! connection) moves to the blocking pool and waits there; durable commits always move.
+//! calling task; one that finds the store's own connections busy waits on its task, then
+//! runs in place; anything that would wait for SQLite's lock (another connection's write
+//! lock) moves to the blocking pool and waits there; durable commits always move.
 //!
 //! Each test runs on a runtime whose one blocking thread is kept busy, so an operation
 //! that went to the pool cannot finish until the test frees it: "finished" and "still
@@ -101,6 +102,48 @@ fn another_connections_write_lock_sends_writes_to_the_pool_and_spares_reads() {
             .await
             .unwrap();
         assert_eq!(read.unwrap().data, b"after");
+    });
+}
+
+#[test]
+fn a_write_waits_on_its_task_for_the_writer_another_operation_holds() {
+    let db = TempDb::new(SqliteConfig::native());
+    let key = session_core::SessionStore::create(&db.store, &live(b"before")).unwrap();
+    let other = rusqlite::Connection::open(db.path()).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    // A sync save on a thread of its own takes the store's writer, then waits for the lock
+    // the other connection holds.
+    let (started, start) = mpsc::channel::<()>();
+    let holder = {
+        let (store, key) = (db.store.clone(), key.clone());
+        std::thread::spawn(move || {
+            started.send(()).unwrap();
+            session_core::SessionStore::save(&store, &key, &live(b"first"))
+        })
+    };
+    start.recv().unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let (runtime, free) = runtime_with_busy_pool();
+    runtime.block_on(async {
+        // The async save finds the writer held: it waits on its task (the pool's one
+        // thread is busy, so it could not finish there) ...
+        let (store, second_key) = (db.store.clone(), key.clone());
+        let second = tokio::spawn(async move {
+            AsyncSessionStore::save(&store, &second_key, &live(b"second")).await
+        });
+        assert_pending(&second).await;
+        // ... and runs in place once the holder lets go.
+        other.execute_batch("ROLLBACK").unwrap();
+        let second = tokio::time::timeout(Duration::from_secs(10), second)
+            .await
+            .expect("the save waited for the blocking pool");
+        second.unwrap().unwrap();
+        holder.join().unwrap().unwrap();
+        let read = AsyncSessionStore::load_record(&db.store, &key)
+            .await
+            .unwrap();
+        assert_eq!(read.unwrap().data, b"second");
+        free.send(()).unwrap();
     });
 }
 
