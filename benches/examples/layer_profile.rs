@@ -1,5 +1,6 @@
 //! A fixed number of requests through one axum app, for instruction counts under
-//! callgrind: the session layer over `MemoryStore` (`memory`) or `MokaStore` (`moka`),
+//! callgrind: the session layer over `MemoryStore` (`memory`), `MokaStore` (`moka`) or a
+//! signed-cookie store (`cookie`), a SQLite file in the temp dir (`sqlite`),
 //! tower-sessions over its `MemoryStore` (`peer`) or its moka store (`peer-moka`) on the
 //! same handler, or the bare route (`bare`).
 //!
@@ -34,10 +35,17 @@ fn main() {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let manager = if mode == "moka" {
-        SessionManager::new(session_cache::MokaStore::new())
-    } else {
-        SessionManager::new(MemoryStore::new())
+    let manager = match mode.as_str() {
+        "moka" => SessionManager::new(session_cache::MokaStore::new()),
+        "sqlite" => SessionManager::new(
+            session_db::SqliteStore::open(std::env::temp_dir().join("layer_profile.sqlite3"))
+                .expect("a SQLite file"),
+        ),
+        "cookie" => SessionManager::new(
+            session_cookie::CookieStore::new("profile-secret").expect("a secret"),
+        )
+        .with_serializer(session_core::DjangoJson),
+        _ => SessionManager::new(MemoryStore::new()),
     };
     let cookies = seed_cookies(&manager);
     let peer_app = if mode == "peer-moka" {

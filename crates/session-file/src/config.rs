@@ -62,6 +62,12 @@ pub struct FileConfig {
     /// page cache; turn this off where a read can block for long (a network filesystem,
     /// a cold spinning disk), and every operation moves to the blocking pool.
     pub inline_reads: bool,
+    /// How many writes of async callers the store runs on tokio's blocking pool at once;
+    /// more wait their turn on their task (default: 8 per CPU). A write holds a pool
+    /// thread for as long as its fsyncs take: dozens of them at once crowd the executor's
+    /// worker threads off the CPU — a worker then stalls for milliseconds — for little
+    /// more throughput. `0` puts no limit.
+    pub pooled_writes: usize,
 }
 
 impl Default for FileConfig {
@@ -73,6 +79,7 @@ impl Default for FileConfig {
             create_dir: false,
             format: Format::Native,
             inline_reads: true,
+            pooled_writes: std::thread::available_parallelism().map_or(8, |n| 8 * n.get()),
         }
     }
 }
@@ -103,6 +110,17 @@ impl FileConfig {
     #[must_use]
     pub fn with_inline_reads(mut self, on: bool) -> Self {
         self.inline_reads = on;
+        self
+    }
+
+    /// Sets [`pooled_writes`](Self::pooled_writes).
+    ///
+    /// ```
+    /// assert_eq!(session_file::FileConfig::default().with_pooled_writes(4).pooled_writes, 4);
+    /// ```
+    #[must_use]
+    pub fn with_pooled_writes(mut self, at_once: usize) -> Self {
+        self.pooled_writes = at_once;
         self
     }
 

@@ -57,6 +57,9 @@ pub struct FileStore {
     dir: PathBuf,
     config: FileConfig,
     locks: Arc<[Mutex<()>]>,
+    /// Turns for async callers' writes on the blocking pool
+    /// ([`FileConfig::pooled_writes`]); `None`: no limit.
+    pub(crate) writers: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl std::fmt::Debug for FileStore {
@@ -140,10 +143,17 @@ impl FileStore {
                 )));
             }
         }
+        let writers = (config.pooled_writes > 0).then(|| {
+            let at_once = config
+                .pooled_writes
+                .min(tokio::sync::Semaphore::MAX_PERMITS);
+            Arc::new(tokio::sync::Semaphore::new(at_once))
+        });
         Ok(FileStore {
             dir,
             config,
             locks: (0..STRIPES).map(|_| Mutex::new(())).collect(),
+            writers,
         })
     }
 
