@@ -20,6 +20,10 @@ use crate::{DjangoCodec, LockTimeout, Mode, OpenError, SqliteConfig, Synchronous
 
 const BACKEND: &str = "sqlite";
 
+/// How many times an async caller waits on its task for a connection of the store before
+/// it queues for one on the blocking pool (see [`SqliteStore::in_place`]).
+const WAITS_ON_TASK: usize = 3;
+
 /// Sessions in an SQLite database: Django's `db` backend.
 ///
 /// - **Files** run in WAL mode with one writer connection and a few reader connections
@@ -406,8 +410,8 @@ impl SqliteStore {
     /// timeout themselves — and tries again. `None` when this store never runs in place,
     /// or when SQLite's own lock is taken (another process, a checkpoint restarting the
     /// log): `op` did nothing, and waiting for that lock blocks a thread, so the caller
-    /// runs it again on the blocking pool. After the busy timeout of waiting here:
-    /// [`LockTimeout`].
+    /// runs it again on the blocking pool; so does an `op` that found its connection taken
+    /// again each of [`WAITS_ON_TASK`] times it was let go.
     pub(crate) async fn in_place<T>(
         &self,
         op: impl Fn(&Self, Option<Instant>) -> Result<T>,
@@ -415,21 +419,21 @@ impl SqliteStore {
         if !self.inner.inline {
             return None;
         }
-        let deadline = self.deadline();
-        loop {
+        for _ in 0..WAITS_ON_TASK {
             // Registered before the attempt: a connection let go during it still wakes us.
             let mut released = std::pin::pin!(self.inner.released.notified());
             released.as_mut().enable();
             match op(self, Some(Instant::now())) {
-                Err(e) if connection_busy(&e) => {
-                    if deadline.is_some_and(|d| Instant::now() >= d) {
-                        return Some(Err(self.timed_out(None)));
-                    }
-                    released.await;
-                }
+                Err(e) if connection_busy(&e) => released.await,
                 Err(e) if is_lock_timeout(&e) => return None,
                 done => return Some(done),
             }
+        }
+        match op(self, Some(Instant::now())) {
+            // Taken again each time it was let go (a sweep, batch after batch): the pool's
+            // threads queue for it fairly, where a woken task can lose the race every time.
+            Err(e) if is_lock_timeout(&e) => None,
+            done => Some(done),
         }
     }
 
