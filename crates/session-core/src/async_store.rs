@@ -247,6 +247,11 @@ impl StoreOp {
             StoreOp::Create { record } => store.create(&record).await.map(Outcome::Created),
             StoreOp::Save { key, record } => store.save(&key, &record).await.map(Outcome::Saved),
             StoreOp::Delete { key } => store.delete(&key).await.map(|()| Outcome::Deleted),
+            StoreOp::LoadRecord { key } => store.load_record(&key).await.map(Outcome::LoadedRecord),
+            StoreOp::Touch { key, expires_at } => store
+                .touch(&key, expires_at)
+                .await
+                .map(|()| Outcome::Touched),
         }
     }
 }

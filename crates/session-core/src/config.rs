@@ -70,6 +70,19 @@ pub struct SessionConfig {
     /// `SESSION_EXPIRE_AT_BROWSER_CLOSE`: `false`. When on, sessions with the default
     /// expiry get a browser-session cookie.
     pub expire_at_browser_close: bool,
+    /// Rolling expiry without rewriting: `None` (the default) renews a session only when it
+    /// is saved. `Some(interval)`: a response whose session was read but not changed renews
+    /// the session's expiry (and re-sends the cookie with the new `Max-Age`) through
+    /// [`SessionStore::touch`](crate::SessionStore::touch) — one cheap write of the expiry,
+    /// not a rewrite of the data — once the last renewal is older than `interval`.
+    ///
+    /// The last renewal is read from the expiry the store gave with the data, so the
+    /// decision costs no extra I/O; a request that never reads its session renews nothing.
+    /// Sessions with the default expiry, an idle expiry ([`Expiry::Idle`](crate::Expiry))
+    /// or a browser-close cookie (whose server-side lifetime is `cookie_age`) are renewed;
+    /// a fixed [`Expiry::At`](crate::Expiry) never moves. Stores that cannot touch cheaply
+    /// (files, signed cookies: their expiry is inside the data) are saved instead.
+    pub refresh_after: Option<Duration>,
 }
 
 impl Default for SessionConfig {
@@ -84,6 +97,7 @@ impl Default for SessionConfig {
             cookie_same_site: Some(SameSite::Lax),
             save_every_request: false,
             expire_at_browser_close: false,
+            refresh_after: None,
         }
     }
 }
@@ -165,4 +179,13 @@ builder! {
     /// assert!(c.expire_at_browser_close);
     /// ```
     with_expire_at_browser_close(expire_at_browser_close: bool) |v| v;
+    /// Sets [`refresh_after`](Self::refresh_after).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let c = session_core::SessionConfig::default()
+    ///     .with_refresh_after(Some(Duration::from_secs(3600)));
+    /// assert_eq!(c.refresh_after, Some(Duration::from_secs(3600)));
+    /// ```
+    with_refresh_after(refresh_after: Option<Duration>) |v| v;
 }

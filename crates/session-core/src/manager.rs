@@ -238,6 +238,9 @@ impl SessionManager {
     /// - else, when the session is modified (or `save_every_request`), not empty, and
     ///   `status < 500`: save it and set the cookie, with `Max-Age`/`expires` from its
     ///   expiry (none for browser-close sessions);
+    /// - else, with [`SessionConfig::refresh_after`] set, when the session was loaded, its
+    ///   last renewal is older than that and `status < 500`: touch it (move its expiry
+    ///   only) and set the cookie with the new `Max-Age`;
     /// - `Vary: Cookie` whenever the session was accessed or a cookie is set or deleted.
     ///
     /// A session deleted meanwhile gives [`Error::Interrupted`](crate::Error::Interrupted):
@@ -293,6 +296,12 @@ impl SessionManager {
         }
         if (session.is_modified() || self.config().save_every_request) && !empty && status < 500 {
             return ResponsePlan::Save;
+        }
+        if let Some(refresh_after) = self.config().refresh_after
+            && status < 500
+            && session.renewal_due(refresh_after, SystemTime::now())
+        {
+            return ResponsePlan::Touch;
         }
         ResponsePlan::Nothing {
             vary_cookie: session.is_accessed(),

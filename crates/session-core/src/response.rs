@@ -38,6 +38,11 @@ pub enum ResponsePlan {
     DeleteCookie,
     /// Save the session (loading it first if needed) and set the cookie.
     Save,
+    /// Rolling expiry: the session was read, not changed, and its last renewal is older
+    /// than [`SessionConfig::refresh_after`]: move its expiry in the store
+    /// ([`Session::begin_touch`]; a save for stores that cannot) and re-send the cookie
+    /// with the new `Max-Age`.
+    Touch,
 }
 
 impl ResponsePlan {
@@ -48,11 +53,11 @@ impl ResponsePlan {
     /// assert!(!session_core::ResponsePlan::DeleteCookie.needs_store());
     /// ```
     pub fn needs_store(&self) -> bool {
-        matches!(self, ResponsePlan::Save)
+        matches!(self, ResponsePlan::Save | ResponsePlan::Touch)
     }
 
     /// Starts the plan's store operations on `session` (a save, for [`ResponsePlan::Save`];
-    /// none otherwise). Drive them with [`Session::next_op`] / [`Session::complete`].
+    /// a touch for [`ResponsePlan::Touch`]; none otherwise). Drive them with [`Session::next_op`] / [`Session::complete`].
     ///
     /// ```
     /// # use session_core::{MemoryStore, ResponsePlan, SessionManager};
@@ -61,12 +66,14 @@ impl ResponsePlan {
     /// assert!(!session.needs_store());
     /// ```
     pub fn begin(&self, session: &mut Session) {
-        if let ResponsePlan::Save = self {
-            session.begin_save();
+        match self {
+            ResponsePlan::Save => session.begin_save(),
+            ResponsePlan::Touch => session.begin_touch(),
+            ResponsePlan::Nothing { .. } | ResponsePlan::DeleteCookie => {}
         }
     }
 
-    /// The cookie to send once the plan's store operations are done: for a save, the
+    /// The cookie to send once the plan's store operations are done: for a save or a touch, the
     /// session's (possibly new) key with `Max-Age`/`expires` from its expiry (none for
     /// browser-close sessions). Does no I/O.
     ///
@@ -83,7 +90,7 @@ impl ResponsePlan {
         Ok(match *self {
             ResponsePlan::Nothing { vary_cookie } => CookieAction::None { vary_cookie },
             ResponsePlan::DeleteCookie => CookieAction::Delete { vary_cookie: true },
-            ResponsePlan::Save => {
+            ResponsePlan::Save | ResponsePlan::Touch => {
                 let config = session.manager().config();
                 let expiry = session.loaded_expiry();
                 let now = SystemTime::now();

@@ -49,6 +49,9 @@ pub struct Session {
     /// The started operation that still needs the store (see [`crate::step`]): one at a
     /// time, since starting one drops any other a driver left half-done.
     pending: Option<Intent>,
+    /// The store's expiry of the loaded record, when the load asked for it (rolling
+    /// expiry: see [`SessionConfig::refresh_after`](crate::SessionConfig::refresh_after)).
+    stored_expiry: Option<SystemTime>,
 }
 
 impl std::fmt::Debug for Session {
@@ -72,6 +75,7 @@ impl Session {
             accessed: false,
             modified: false,
             pending: None,
+            stored_expiry: None,
         }
     }
 
@@ -792,6 +796,26 @@ impl Session {
         self.begin(Intent::CycleKey);
     }
 
+    /// Starts a renewal of the loaded session's expiry (rolling expiry, see
+    /// [`SessionConfig::refresh_after`](crate::SessionConfig::refresh_after)): a
+    /// [`StoreOp::Touch`] with the expiry the session would get if saved now; a save
+    /// instead when the store answers [`Error::Unsupported`]. A session deleted meanwhile
+    /// gives [`Error::Interrupted`], as a save does.
+    ///
+    /// ```
+    /// # use session_core::{MemoryStore, SessionManager, StoreOp};
+    /// let manager = SessionManager::new(MemoryStore::new());
+    /// let mut session = manager.session(None);
+    /// session.insert("a", 1)?;
+    /// session.save()?;
+    /// session.begin_touch();
+    /// assert!(matches!(session.next_op()?, Some(StoreOp::Touch { .. })));
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
+    pub fn begin_touch(&mut self) {
+        self.begin(Intent::Touch);
+    }
+
     /// Whether the started operations still need the store. Pure: no serialization, no
     /// I/O. A driver that must move I/O elsewhere (a blocking pool) asks this first.
     ///
@@ -808,6 +832,7 @@ impl Session {
             None => false,
             Some(Intent::Load) => self.data.is_none() && self.key.is_some(),
             Some(Intent::Save | Intent::CycleKey | Intent::Delete(_)) => true,
+            Some(Intent::Touch) => self.key.is_some(),
         }
     }
 
@@ -825,8 +850,17 @@ impl Session {
         let Some(intent) = &self.pending else {
             return Ok(None);
         };
-        if matches!(intent, Intent::Load | Intent::Save | Intent::CycleKey) && self.data.is_none() {
+        if matches!(
+            intent,
+            Intent::Load | Intent::Save | Intent::CycleKey | Intent::Touch
+        ) && self.data.is_none()
+        {
             match &self.key {
+                // Rolling expiry needs the stored expiry: it comes with the data, at no
+                // extra cost.
+                Some(key) if self.manager.config().refresh_after.is_some() => {
+                    return Ok(Some(StoreOp::LoadRecord { key: key.clone() }));
+                }
                 Some(key) => return Ok(Some(StoreOp::Load { key: key.clone() })),
                 // A new session: nothing to read.
                 None => self.data = Some(SessionData::new()),
@@ -854,6 +888,19 @@ impl Session {
                 StoreOp::Create { record }
             }
             Intent::Delete(key) => StoreOp::Delete { key: key.clone() },
+            Intent::Touch => match &self.key {
+                Some(key) => StoreOp::Touch {
+                    key: key.clone(),
+                    expires_at: self
+                        .loaded_expiry()
+                        .date(SystemTime::now(), self.manager.config().cookie_age),
+                },
+                // The client's key proved unknown: nothing to renew.
+                None => {
+                    self.pending = None;
+                    return Ok(None);
+                }
+            },
         };
         Ok(Some(op))
     }
@@ -873,19 +920,37 @@ impl Session {
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn complete(&mut self, outcome: Result<Outcome>) -> Result<()> {
+        if self.pending == Some(Intent::Touch)
+            && self.data.is_some()
+            && matches!(outcome, Err(Error::Unsupported { .. }))
+        {
+            // A store that cannot move the expiry alone (files, signed cookies) is saved.
+            self.pending = Some(Intent::Save);
+            return Ok(());
+        }
         let outcome = outcome.map_err(|error| self.abandon(error))?;
         let Some(intent) = self.pending.take() else {
             return Err(self.mismatch(&outcome));
         };
         match (intent, outcome) {
-            (intent @ (Intent::Load | Intent::Save | Intent::CycleKey), Outcome::Loaded(bytes))
-                if self.data.is_none() && self.key.is_some() =>
-            {
+            (
+                intent @ (Intent::Load | Intent::Save | Intent::CycleKey | Intent::Touch),
+                outcome @ (Outcome::Loaded(_) | Outcome::LoadedRecord(_)),
+            ) if self.data.is_none() && self.key.is_some() => {
+                let bytes = match outcome {
+                    Outcome::LoadedRecord(record) => record.map(|record| {
+                        self.stored_expiry = Some(record.expires_at);
+                        record.data
+                    }),
+                    Outcome::Loaded(bytes) => bytes,
+                    _ => None,
+                };
                 self.take_loaded(bytes);
                 if intent != Intent::Load {
                     self.pending = Some(intent);
                 }
             }
+            (Intent::Touch, Outcome::Touched) => {}
             (Intent::Save, Outcome::Created(key)) => {
                 self.key = Some(key);
                 // Django's `create()`: a new key must reach the client, so the response
@@ -951,6 +1016,24 @@ impl Session {
                 .as_ref()
                 .and_then(|d| d.get(reserved::SESSION_EXPIRY)),
         )
+    }
+
+    /// Whether the loaded session is due for a renewal of its expiry under `refresh_after`
+    /// at `now`: its stored expiry is known (loaded with the data) and older than the
+    /// expiry a save now would give by more than `refresh_after`. Fixed
+    /// ([`Expiry::At`]) expiries never are. Does no I/O.
+    pub(crate) fn renewal_due(&self, refresh_after: std::time::Duration, now: SystemTime) -> bool {
+        let (Some(stored), Some(_), Some(_)) = (self.stored_expiry, &self.key, &self.data) else {
+            return false;
+        };
+        let expiry = self.loaded_expiry();
+        if matches!(expiry, Expiry::At(_)) {
+            return false;
+        }
+        // With an age-based expiry the record was last renewed at `stored - age`; it is due
+        // once that is `refresh_after` ago: `stored + refresh_after <= now + age`.
+        let renewed = expiry.date(now, self.manager.config().cookie_age);
+        crate::expiry::saturating_add(stored, refresh_after) <= renewed
     }
 
     /// Whether Django's middleware would call the session empty: no key and no data.

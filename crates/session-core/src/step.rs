@@ -26,6 +26,8 @@
 //! # Ok::<(), session_core::Error>(())
 //! ```
 
+use std::time::SystemTime;
+
 use crate::{Record, Result, SessionStore};
 
 /// One store operation a session needs; see [the module](self).
@@ -66,6 +68,23 @@ pub enum StoreOp {
         /// The key to remove.
         key: String,
     },
+    /// Read the record of `key` with its expiry ([`SessionStore::load_record`]); answer
+    /// [`Outcome::LoadedRecord`]. Asked for instead of [`StoreOp::Load`] when
+    /// [`SessionConfig::refresh_after`](crate::SessionConfig::refresh_after) is set: the
+    /// stored expiry tells when the session was last renewed.
+    LoadRecord {
+        /// The client's key.
+        key: String,
+    },
+    /// Move only the expiry of a live session ([`SessionStore::touch`]); answer
+    /// [`Outcome::Touched`]. A store that answers [`Error::Unsupported`](crate::Error) is
+    /// saved instead (the session asks for a [`StoreOp::Save`] next).
+    Touch {
+        /// The session's key.
+        key: String,
+        /// Its new expiry.
+        expires_at: SystemTime,
+    },
 }
 
 /// What the store answered to a [`StoreOp`].
@@ -86,6 +105,10 @@ pub enum Outcome {
     Saved(String),
     /// The session is gone.
     Deleted,
+    /// The record (bytes and expiry) of a live session, or `None`.
+    LoadedRecord(Option<Record>),
+    /// The expiry moved.
+    Touched,
 }
 
 impl StoreOp {
@@ -108,6 +131,10 @@ impl StoreOp {
             StoreOp::Create { record } => store.create(&record).map(Outcome::Created),
             StoreOp::Save { key, record } => store.save(&key, &record).map(Outcome::Saved),
             StoreOp::Delete { key } => store.delete(&key).map(|()| Outcome::Deleted),
+            StoreOp::LoadRecord { key } => store.load_record(&key).map(Outcome::LoadedRecord),
+            StoreOp::Touch { key, expires_at } => {
+                store.touch(&key, expires_at).map(|()| Outcome::Touched)
+            }
         };
         record_outcome(&span, &outcome, started);
         outcome
@@ -117,7 +144,11 @@ impl StoreOp {
     /// `op`, `key` (its prefix only), and, once it is done, `outcome` and `micros`.
     pub(crate) fn span(&self, backend: &'static str) -> tracing::Span {
         let key = match self {
-            StoreOp::Load { key } | StoreOp::Save { key, .. } | StoreOp::Delete { key } => key,
+            StoreOp::Load { key }
+            | StoreOp::LoadRecord { key }
+            | StoreOp::Save { key, .. }
+            | StoreOp::Touch { key, .. }
+            | StoreOp::Delete { key } => key,
             StoreOp::Create { .. } => "",
         };
         tracing::debug_span!(
@@ -131,7 +162,8 @@ impl StoreOp {
         )
     }
 
-    /// The operation's name, for logs and traces: `load`, `create`, `save` or `delete`.
+    /// The operation's name, for logs, traces and metrics: `load`, `create`, `save`,
+    /// `delete` or `touch` (a [`StoreOp::LoadRecord`] is a `load`).
     ///
     /// ```
     /// let op = session_core::StoreOp::Delete { key: "abcdefgh".into() };
@@ -139,7 +171,8 @@ impl StoreOp {
     /// ```
     pub fn name(&self) -> &'static str {
         match self {
-            StoreOp::Load { .. } => "load",
+            StoreOp::Load { .. } | StoreOp::LoadRecord { .. } => "load",
+            StoreOp::Touch { .. } => "touch",
             StoreOp::Create { .. } => "create",
             StoreOp::Save { .. } => "save",
             StoreOp::Delete { .. } => "delete",
@@ -152,8 +185,12 @@ impl std::fmt::Debug for StoreOp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut out = f.debug_struct(self.name());
         match self {
-            StoreOp::Load { key } | StoreOp::Delete { key } => {
+            StoreOp::Load { key } | StoreOp::LoadRecord { key } | StoreOp::Delete { key } => {
                 out.field("key", &crate::key_prefix(key));
+            }
+            StoreOp::Touch { key, expires_at } => {
+                out.field("key", &crate::key_prefix(key));
+                out.field("expires_at", expires_at);
             }
             StoreOp::Create { record } => {
                 out.field("record", record);
@@ -175,6 +212,9 @@ impl std::fmt::Debug for Outcome {
             Outcome::Created(key) => write!(f, "Created({})", crate::key_prefix(key)),
             Outcome::Saved(key) => write!(f, "Saved({})", crate::key_prefix(key)),
             Outcome::Deleted => f.write_str("Deleted"),
+            Outcome::LoadedRecord(None) => f.write_str("LoadedRecord(None)"),
+            Outcome::LoadedRecord(Some(record)) => write!(f, "LoadedRecord({record:?})"),
+            Outcome::Touched => f.write_str("Touched"),
         }
     }
 }
@@ -190,8 +230,8 @@ pub(crate) fn record_outcome(
         return;
     };
     let name = match outcome {
-        Ok(Outcome::Loaded(None)) => "miss",
-        Ok(Outcome::Loaded(Some(_))) => "hit",
+        Ok(Outcome::Loaded(None) | Outcome::LoadedRecord(None)) => "miss",
+        Ok(Outcome::Loaded(Some(_)) | Outcome::LoadedRecord(Some(_))) => "hit",
         Ok(_) => "ok",
         Err(crate::Error::Interrupted) => "interrupted",
         Err(crate::Error::Unsupported { .. }) => "unsupported",
@@ -216,6 +256,9 @@ pub(crate) enum Intent {
     CycleKey,
     /// Remove this key from the store.
     Delete(String),
+    /// Move the expiry of the loaded session (rolling expiry); a save when the store
+    /// cannot.
+    Touch,
 }
 
 impl std::fmt::Debug for Intent {
@@ -225,6 +268,7 @@ impl std::fmt::Debug for Intent {
             Intent::Save => f.write_str("Save"),
             Intent::CycleKey => f.write_str("CycleKey"),
             Intent::Delete(key) => write!(f, "Delete({})", crate::key_prefix(key)),
+            Intent::Touch => f.write_str("Touch"),
         }
     }
 }

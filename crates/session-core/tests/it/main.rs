@@ -4,6 +4,7 @@ mod conformance;
 mod expiry;
 mod keys;
 mod response;
+mod rolling;
 mod serializers;
 mod session;
 mod steps;

@@ -43,6 +43,7 @@ macro_rules! middleware_tests {
                 vary_is_appended,
                 concurrent_last_write_wins,
                 concurrent_logout_is_not_undone,
+                rolling_expiry_touches_a_read_only_request,
             );
         }
     };
@@ -362,4 +363,62 @@ pub async fn concurrent_logout_is_not_undone(env: &Env) {
     assert_eq!(slow.status(), StatusCode::BAD_REQUEST);
     assert_eq!(set_cookie(&slow), None);
     assert!(!env.raw.exists(&key).unwrap(), "logout undone");
+}
+
+pub async fn rolling_expiry_touches_a_read_only_request(env: &Env) {
+    use std::time::{Duration, SystemTime};
+    const HOUR: Duration = Duration::from_secs(3600);
+    let age = SessionConfig::default().cookie_age;
+    let config = SessionConfig::default().with_refresh_after(Some(HOUR));
+    let app = env.app(config);
+    // A session last renewed two hours ago (its record expires `age` after that).
+    let stale = |data: &[u8]| {
+        let expires_at = SystemTime::now() + age - 2 * HOUR;
+        let record = session_core::Record::new(data.to_vec(), expires_at);
+        env.raw.create(&record).unwrap()
+    };
+    let key = stale(br#"{"a":1}"#);
+    let before = env.raw.load_record(&key).unwrap().unwrap().expires_at;
+    // Files and signed cookies keep the expiry inside the data: they are saved instead.
+    let probe = stale(b"{}");
+    let can_touch = !matches!(
+        env.raw.touch(&probe, SystemTime::now() + age),
+        Err(session_core::Error::Unsupported { .. })
+    );
+
+    let response = send(&app, "GET", "/read", Some(&key)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let header = set_cookie(&response).expect("a renewed session re-sends its cookie");
+    let parsed = Cookie::parse(header).unwrap();
+    assert_eq!(parsed.value(), key);
+    assert_eq!(
+        parsed.max_age(),
+        Some(cookie::time::Duration::seconds(1_209_600))
+    );
+    let after = env.raw.load_record(&key).unwrap().unwrap();
+    assert!(after.expires_at > before + HOUR, "the stored expiry moved");
+    assert_eq!(after.data, br#"{"a":1}"#);
+    if can_touch {
+        assert_eq!(Counting::count(&env.counting.touches), 1);
+        assert_eq!(
+            Counting::count(&env.counting.saves),
+            0,
+            "the data was not rewritten"
+        );
+    } else {
+        assert_eq!(Counting::count(&env.counting.saves), 1);
+    }
+
+    // Renewed just now: the next read costs no write and sends no cookie.
+    let response = send(&app, "GET", "/read", Some(&key)).await;
+    assert_eq!(set_cookie(&response), None);
+    assert!(Counting::count(&env.counting.touches) <= 1);
+
+    // A session deleted while the request ran is not resurrected by the touch: 400.
+    let gone = stale(br#"{"a":1}"#);
+    let app = env.app(SessionConfig::default().with_refresh_after(Some(HOUR)));
+    let response = send(&app, "GET", "/read-then-delete", Some(&gone)).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(body(response).await, INTERRUPTED_MESSAGE);
+    assert!(!env.raw.exists(&gone).unwrap());
 }
