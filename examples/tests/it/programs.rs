@@ -56,6 +56,10 @@ mod operations;
 #[path = "../../examples/server.rs"]
 mod server;
 
+#[allow(dead_code)]
+#[path = "../../examples/rolling_expiry.rs"]
+mod rolling_expiry;
+
 #[test]
 fn concepts() {
     concepts::main().unwrap();
@@ -134,4 +138,9 @@ fn operations() {
 #[test]
 fn server() {
     server::main().unwrap();
+}
+
+#[test]
+fn rolling_expiry() {
+    rolling_expiry::main().unwrap();
 }
