@@ -228,16 +228,27 @@ impl StoreOp {
     /// ```
     pub async fn perform_async(self, store: &(impl DynAsyncStore + ?Sized)) -> Result<Outcome> {
         use tracing::Instrument as _;
-        let span = self.span(store.backend_name());
-        if span.is_disabled() {
+        let backend = store.backend_name();
+        let span = self.span(backend);
+        let metered = crate::telemetry::recording();
+        if span.is_disabled() && !metered {
             return self.perform_async_inner(store).await;
         }
-        let started = Some(std::time::Instant::now());
-        let outcome = self
-            .perform_async_inner(store)
-            .instrument(span.clone())
-            .await;
-        crate::step::record_outcome(&span, &outcome, started);
+        let op = self.name();
+        let started = std::time::Instant::now();
+        let outcome = if span.is_disabled() {
+            self.perform_async_inner(store).await
+        } else {
+            let outcome = self
+                .perform_async_inner(store)
+                .instrument(span.clone())
+                .await;
+            crate::step::record_outcome(&span, &outcome, Some(started));
+            outcome
+        };
+        if metered {
+            crate::telemetry::record_op(backend, op, &outcome, started.elapsed());
+        }
         outcome
     }
 

@@ -16,6 +16,7 @@ mod serializer;
 mod session;
 pub mod step;
 mod store;
+pub mod telemetry;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;

@@ -121,11 +121,15 @@ impl StoreOp {
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn perform(self, store: &(impl SessionStore + ?Sized)) -> Result<Outcome> {
-        let span = self.span(store.backend_name());
-        // A span nobody takes is neither entered nor timed.
+        let backend = store.backend_name();
+        let span = self.span(backend);
+        // A span nobody takes is neither entered nor timed, nor an operation no metrics
+        // recorder counts.
         let enabled = !span.is_disabled();
+        let metered = crate::telemetry::recording();
+        let op = self.name();
         let _entered = enabled.then(|| span.enter());
-        let started = enabled.then(std::time::Instant::now);
+        let started = (enabled || metered).then(std::time::Instant::now);
         let outcome = match self {
             StoreOp::Load { key } => store.load(&key).map(Outcome::Loaded),
             StoreOp::Create { record } => store.create(&record).map(Outcome::Created),
@@ -136,7 +140,10 @@ impl StoreOp {
                 store.touch(&key, expires_at).map(|()| Outcome::Touched)
             }
         };
-        record_outcome(&span, &outcome, started);
+        if let (true, Some(started)) = (metered, started) {
+            crate::telemetry::record_op(backend, op, &outcome, started.elapsed());
+        }
+        record_outcome(&span, &outcome, started.filter(|_| enabled));
         outcome
     }
 

@@ -8,3 +8,4 @@ mod rolling;
 mod serializers;
 mod session;
 mod steps;
+mod telemetry;
