@@ -45,12 +45,18 @@ fn a_read_renews(store: SqliteStore) -> Result<(), Box<dyn Error>> {
     let age = manager.config().cookie_age;
     // A session saved 10 minutes ago: its record expires 20 minutes from now.
     let renewed_at = SystemTime::now() - Duration::from_secs(10 * 60);
-    let key = store.create(&Record::new(br#"{"member_id":1}"#.to_vec(), renewed_at + age))?;
+    let key = store.create(&Record::new(
+        br#"{"member_id":1}"#.to_vec(),
+        renewed_at + age,
+    ))?;
 
     let mut session = manager.session(Some(&key));
     // The load brings the record's expiry along with the data (no extra query).
     session.begin_load();
-    assert!(matches!(session.next_op()?, Some(StoreOp::LoadRecord { .. })));
+    assert!(matches!(
+        session.next_op()?,
+        Some(StoreOp::LoadRecord { .. })
+    ));
     session.perform_pending()?;
     assert_eq!(session.get::<u64>("member_id")?, Some(1)); // a read, no change
 
