@@ -310,6 +310,7 @@ impl<C: KeyedCache, S: SessionStore> CachedStore<C, S> {
     /// A load of the well-formed `key` once the cache has answered `lookup`: the store's
     /// record after a miss, put into the cache on the way.
     pub(crate) fn load_after(&self, key: &str, lookup: Lookup) -> Result<Option<Record>> {
+        session_core::telemetry::record_cache_lookup(matches!(lookup, Lookup::Hit(_)));
         match lookup {
             Lookup::Hit(record) => return Ok(Some(record)),
             Lookup::Failed => return self.store.load_record(key),

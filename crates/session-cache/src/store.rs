@@ -288,6 +288,7 @@ impl SessionStore for MokaStore {
                 return Ok(key);
             }
             tracing::warn!(key = %key_prefix(&key), "generated session key already in use; retrying");
+            session_core::telemetry::record_create_collision("MokaStore");
         }
         Err(Error::KeyExists)
     }

@@ -45,6 +45,18 @@ pub(crate) enum Refused {
     Decrypt,
 }
 
+impl Refused {
+    /// The reason as a metrics label: `forged` (a signature or ciphertext that no key
+    /// accepts), `expired` or `malformed`.
+    pub(crate) fn label(&self) -> &'static str {
+        match self {
+            Refused::Sign(SignError::BadSignature) | Refused::Decrypt => "forged",
+            Refused::Sign(SignError::Expired { .. }) | Refused::Expired => "expired",
+            Refused::Sign(_) | Refused::Malformed(_) => "malformed",
+        }
+    }
+}
+
 impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -404,6 +404,7 @@ impl CookieStore {
         match self.sealer.open(value, now) {
             Ok(data) => Some(data),
             Err(reason) => {
+                session_core::telemetry::record_load_refusal("CookieStore", reason.label());
                 tracing::debug!(
                     key = %session_core::key_prefix(value),
                     %reason,

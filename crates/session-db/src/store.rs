@@ -651,6 +651,7 @@ impl SqliteStore {
                 Ok(_) => return Ok(key),
                 Err(e) if is_duplicate(&e) => {
                     tracing::warn!(key = %key_prefix(&key), "generated session key already existed; retrying");
+                    session_core::telemetry::record_create_collision("SqliteStore");
                 }
                 Err(e) => return Err(self.db_error(e)),
             }

@@ -459,6 +459,7 @@ impl SessionStore for FileStore {
                 Err(e) => return Err(backend(e.error)),
             };
             tracing::warn!(key = %key_prefix(&key), "session key collision; retrying with a new key");
+            session_core::telemetry::record_create_collision("FileStore");
             tmp = Some(file);
         }
         Err(Error::KeyExists)

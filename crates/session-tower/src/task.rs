@@ -46,12 +46,18 @@ where
         loop {
             ticks.tick().await;
             let store = Arc::clone(&store);
+            let backend = store.backend_name();
             match tokio::task::spawn_blocking(move || store.clear_expired()).await {
-                Ok(Ok(count)) => tracing::debug!(count, "cleared expired sessions"),
-                Ok(Err(error)) => tracing::error!(
-                    error = &error as &dyn std::error::Error,
-                    "clearing expired sessions failed; retrying at the next tick"
-                ),
+                Ok(swept) => {
+                    session_core::telemetry::record_sweep(backend, &swept);
+                    match swept {
+                        Ok(count) => tracing::debug!(count, "cleared expired sessions"),
+                        Err(error) => tracing::error!(
+                            error = &error as &dyn std::error::Error,
+                            "clearing expired sessions failed; retrying at the next tick"
+                        ),
+                    }
+                }
                 Err(join) => tracing::error!(
                     error = &join as &dyn std::error::Error,
                     "the session sweep panicked; retrying at the next tick"

@@ -317,6 +317,7 @@ impl Inner {
                 Written::Yes | Written::AlreadyExpired(_) => return Ok(key),
                 Written::No => {
                     tracing::warn!(key = %key_prefix(&key), "generated session key already in use; retrying");
+                    session_core::telemetry::record_create_collision("RedisStore");
                 }
             }
         }

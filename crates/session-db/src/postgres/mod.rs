@@ -901,6 +901,7 @@ impl PostgresStore {
                 Err(e) => return Err(e),
             }
             tracing::warn!(key = %key_prefix(&key), "generated session key already existed; retrying");
+            session_core::telemetry::record_create_collision("postgres");
         }
         Err(Error::KeyExists)
     }
