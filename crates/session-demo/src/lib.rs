@@ -5,6 +5,7 @@
 mod backend;
 mod cli;
 mod error;
+mod metrics;
 mod run;
 mod serve;
 mod views;
@@ -27,7 +28,8 @@ pub use views::{MEMBERS, escape};
 
 /// The site: the demo's routes behind a [`SessionLayer`] over `backend`'s manager, request
 /// bodies capped at [`MAX_BODY_BYTES`], and one log line per request (method, path, status,
-/// session key prefix, time).
+/// session key prefix, time). The first call installs the process's Prometheus recorder,
+/// which `GET /metrics` renders.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -42,6 +44,8 @@ pub use views::{MEMBERS, escape};
 /// # Ok(()) }
 /// ```
 pub fn app(backend: &Backend) -> Router {
+    // The session metrics are recorded from the first request on.
+    let _ = metrics::handle();
     let site = views::Site::new(backend);
     let mut layer = SessionLayer::new(backend.manager.clone());
     if backend.inline {
@@ -53,6 +57,7 @@ pub fn app(backend: &Backend) -> Router {
         .route("/login", post(views::login))
         .route("/logout", post(views::logout))
         .route("/session", get(views::session_json))
+        .route("/metrics", get(metrics::render))
         .with_state(site)
         .layer(layer)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -75,9 +75,13 @@ fn serve(options: &Options) -> Result<(), DemoError> {
             backend.describe()
         );
         let app = crate::app(&backend);
+        let upkeep = crate::metrics::spawn_upkeep();
         crate::serve(listener, app, options.server, crate::serve::stop_signal()).await;
         if let Some(sweeper) = sweeper {
             sweeper.abort();
+        }
+        if let Some(upkeep) = upkeep {
+            upkeep.abort();
         }
         tracing::info!("stopped");
         Ok(())

@@ -489,3 +489,44 @@ fn seed_flows_on_a_redis_cluster() {
         demo.log()
     );
 }
+
+#[test]
+fn metrics_show_the_session_samples_after_a_login() {
+    let demo = Demo::start(&[]);
+    let form = "username=alice&password=wonderland";
+    let mut stream = demo.connect();
+    write!(
+        stream,
+        "POST /login HTTP/1.1\r\nHost: demo\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    )
+    .unwrap();
+    let login = read_response(&mut stream);
+    assert_eq!(status_of(&login), 200, "{login}");
+    assert!(login.contains("You're logged in."), "{login}");
+
+    let mut stream = demo.connect();
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: demo\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let metrics = read_response(&mut stream);
+    assert_eq!(status_of(&metrics), 200, "{metrics}");
+    assert!(
+        metrics
+            .to_ascii_lowercase()
+            .contains("content-type: text/plain"),
+        "{metrics}"
+    );
+    // The login created a session (cycle_key) and saved it.
+    for sample in [
+        r#"session_creates_total{backend="SqliteStore",outcome="ok"} "#,
+        r#"session_store_op_seconds_bucket{backend="SqliteStore",op="create","#,
+        "# TYPE session_creates_total counter",
+    ] {
+        assert!(
+            metrics.contains(sample),
+            "{sample} missing from:\n{metrics}"
+        );
+    }
+}
