@@ -60,6 +60,10 @@ mod server;
 #[path = "../../examples/rolling_expiry.rs"]
 mod rolling_expiry;
 
+#[allow(dead_code)]
+#[path = "../../examples/metrics.rs"]
+mod metrics_example;
+
 #[test]
 fn concepts() {
     concepts::main().unwrap();
@@ -143,4 +147,24 @@ fn server() {
 #[test]
 fn rolling_expiry() {
     rolling_expiry::main().unwrap();
+}
+
+#[test]
+fn metrics() {
+    // Other tests of this binary may install a global recorder (the demo's site does): the
+    // chapter's program runs against one of its own, local to this thread, where its
+    // single-threaded runtime performs every store operation.
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    let samples =
+        metrics::with_local_recorder(&recorder, || metrics_example::scrape(handle)).unwrap();
+    for expected in [
+        r#"session_creates_total{backend="MemoryStore",outcome="ok"} 1"#,
+        r#"session_store_op_seconds_count{backend="MemoryStore",op="create"} 1"#,
+    ] {
+        assert!(
+            samples.iter().any(|s| s == expected),
+            "{expected} not in {samples:#?}"
+        );
+    }
 }
