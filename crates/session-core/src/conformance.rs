@@ -528,6 +528,31 @@ pub fn check_session_explicit_save_sends_cookie<S: SessionStore + 'static>(store
     );
 }
 
+/// Rolling expiry: with [`SessionConfig::refresh_after`](crate::SessionConfig) of zero, a
+/// response whose session was only read renews it — a `touch`, or a save for stores that
+/// answer `Unsupported` — sends the cookie again, and the session still loads with its
+/// data, through the cookie sent.
+pub fn check_session_rolling_expiry<S: SessionStore + 'static>(store: S) {
+    let (manager, _) = manager(store);
+    let manager = manager
+        .with_config(crate::SessionConfig::default().with_refresh_after(Some(Duration::ZERO)));
+    let mut session = manager.session(None);
+    session.insert("member_id", 7).expect("insert");
+    session.save().expect("save");
+    let mut read = manager.session(Some(&saved_key(&session)));
+    assert_eq!(read.get::<i64>("member_id").expect("get"), Some(7));
+    assert_eq!(manager.plan(&read, 200, true), crate::ResponsePlan::Touch);
+    let value = match manager.finish(&mut read, 200, true).expect("finish") {
+        crate::CookieAction::Set { value, max_age, .. } => {
+            assert_eq!(max_age, Some(manager.config().cookie_age));
+            value
+        }
+        other => panic!("a renewed session must set its cookie, got {other:?}"),
+    };
+    let mut again = manager.session(Some(&value));
+    assert_eq!(again.get::<i64>("member_id").expect("get"), Some(7));
+}
+
 /// A session saved in the view and deleted before the response (a concurrent logout) makes
 /// the response's save `Interrupted` (HTTP 400), never a new record.
 pub fn check_session_explicit_save_then_logout_is_interrupted<S: SessionStore + 'static>(store: S) {
@@ -933,7 +958,8 @@ macro_rules! conformance_tests {
             check_session_corrupt_data_loads_empty,
             check_session_cycle_key_client_side,
             check_session_flush_client_side,
-            check_session_explicit_save_sends_cookie
+            check_session_explicit_save_sends_cookie,
+            check_session_rolling_expiry
         ));
     };
     (@server $kind:ident $attrs:tt $module:ident, $store:expr; [$($extra:ident),*] [$($clear:ident),*]) => {
@@ -966,7 +992,8 @@ macro_rules! conformance_tests {
             check_session_corrupt_data_loads_empty,
             check_session_load_unknown_creates_nothing,
             check_session_explicit_save_sends_cookie,
-            check_session_explicit_save_then_logout_is_interrupted
+            check_session_explicit_save_then_logout_is_interrupted,
+            check_session_rolling_expiry
         ));
     };
     (@emit $kind:ident $attrs:tt $module:ident, $store:expr; [$($extra:ident),*] [$($clear:ident),*] ($($check:ident),*)) => {
