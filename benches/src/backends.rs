@@ -334,6 +334,7 @@ impl Backend {
             sqlite: parts.sqlite,
             file_dir: parts.file_dir,
             pg_url: parts.pg_url,
+            pg_pool: parts.pg_pool,
             _dirs: parts.dirs,
         };
         fixture.attach_floor(parts.floor, live);
@@ -367,6 +368,7 @@ impl Backend {
             sqlite: parts.sqlite,
             file_dir: parts.file_dir,
             pg_url: parts.pg_url,
+            pg_pool: parts.pg_pool,
             _dirs: parts.dirs,
         }
     }
@@ -426,6 +428,7 @@ impl Backend {
                     sqlite: None,
                     file_dir: None,
                     pg_url: None,
+                    pg_pool: None,
                     sweeper: None,
                     floor: Some(FloorSetup::Signer),
                     dirs: vec![],
@@ -444,8 +447,10 @@ impl Backend {
                     .connect(&plaintext(url))
                     .expect("connect");
                 let floor = FloorSetup::Postgres(url.clone());
+                let pool = store.pool().clone();
                 let (mut parts, filler) = Parts::sweeping(Arc::new(store), Some(floor), vec![]);
                 parts.pg_url = Some(url.clone());
+                parts.pg_pool = Some(pool);
                 (parts, filler)
             }
             Kind::Redis(url) => {
@@ -459,6 +464,7 @@ impl Backend {
                     sqlite: None,
                     file_dir: None,
                     pg_url: None,
+                    pg_pool: None,
                     sweeper: None,
                     floor: Some(FloorSetup::Redis(url.clone())),
                     dirs: vec![],
@@ -496,6 +502,8 @@ struct Parts {
     file_dir: Option<std::path::PathBuf>,
     /// The URL of a PostgreSQL store (table [`PG_TABLE`]).
     pg_url: Option<String>,
+    /// The pool of a PostgreSQL store.
+    pg_pool: Option<session_db::deadpool_postgres::Pool>,
     sweeper: Option<Arc<dyn ClearExpired>>,
     floor: Option<FloorSetup>,
     dirs: Vec<TempDir>,
@@ -518,6 +526,7 @@ impl Parts {
             sqlite,
             file_dir: None,
             pg_url: None,
+            pg_pool: None,
             sweeper: Some(store.clone()),
             floor,
             dirs,
@@ -558,6 +567,8 @@ pub struct Fixture {
     file_dir: Option<std::path::PathBuf>,
     /// The URL of a PostgreSQL store.
     pg_url: Option<String>,
+    /// The pool of a PostgreSQL store.
+    pg_pool: Option<session_db::deadpool_postgres::Pool>,
     _dirs: Vec<TempDir>,
 }
 
@@ -572,6 +583,22 @@ impl std::fmt::Debug for Fixture {
 }
 
 impl Fixture {
+    /// Closes the pooled connections of a PostgreSQL store (nothing for other stores), so
+    /// that the next ones open on the runtime that uses them: a store built outside any
+    /// runtime opens connections for its sync callers (the fill, seeding) on a runtime of
+    /// its own, and an async caller elsewhere would then reach the server through that
+    /// runtime's thread.
+    ///
+    /// ```
+    /// let db = session_benches::Backend::all().into_iter().next().unwrap();
+    /// db.build(1, session_benches::Size::Typical).forget_connections();
+    /// ```
+    pub fn forget_connections(&self) {
+        if let Some(pool) = &self.pg_pool {
+            pool.retain(|_, _| false);
+        }
+    }
+
     fn attach_floor(&mut self, setup: Option<FloorSetup>, live: usize) {
         let Some(setup) = setup else { return };
         let fill = |floor: &dyn Floor, n: usize, bytes: &[u8]| -> Vec<String> {
