@@ -5,13 +5,15 @@
 //! store that otherwise commits in microseconds. A file store turns it off on its writer
 //! and starts this thread instead, with its own connection: every interval, if anything
 //! was committed since the last look (by this store or another process), a `PASSIVE`
-//! checkpoint, which waits for nobody; when readers keep the WAL from being reset and it
+//! checkpoint, which waits for nobody (while the store sweeps, at most every 250 ms); when readers keep the WAL from being reset and it
 //! has grown past [`WAL_CAP_FRAMES`], a `RESTART` checkpoint, which holds writers off until
 //! the WAL starts over. The thread ends when the store is dropped.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
@@ -19,10 +21,16 @@ use rusqlite::Connection;
 /// one: 16,384 frames, 64 MiB with 4 KiB pages.
 pub(crate) const WAL_CAP_FRAMES: i64 = 16_384;
 
+/// How often the thread checkpoints while the store sweeps: each of a sweep's batches
+/// rewrites pages the previous one touched, and copying them into the database file after
+/// every batch costs the sweep more than a longer WAL costs anyone.
+const SWEEPING_INTERVAL: Duration = Duration::from_millis(250);
+
 /// Keeps the checkpoint thread alive; dropping it ends the thread.
 #[derive(Debug)]
 pub(crate) struct Checkpointer {
     _stop: Sender<()>,
+    sweeping: Arc<AtomicBool>,
 }
 
 /// What one `PRAGMA wal_checkpoint` reported.
@@ -63,11 +71,19 @@ impl Checkpointer {
         };
         let (stop, stopped) = mpsc::channel::<()>();
         let path_owned: PathBuf = path.to_owned();
+        let sweeping = Arc::new(AtomicBool::new(false));
+        let sweep_flag = Arc::clone(&sweeping);
         let spawned = std::thread::Builder::new()
             .name("session-db-checkpoint".into())
             .spawn(move || {
                 let mut last_version = None;
+                let mut last_tick = Instant::now();
                 while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
+                    if sweep_flag.load(Ordering::Relaxed) && last_tick.elapsed() < SWEEPING_INTERVAL
+                    {
+                        continue;
+                    }
+                    last_tick = Instant::now();
                     if let Err(error) = tick(&conn, &mut last_version) {
                         tracing::warn!(path = %path_owned.display(),
                             error = &error as &dyn std::error::Error,
@@ -76,7 +92,10 @@ impl Checkpointer {
                 }
             });
         match spawned {
-            Ok(_) => Some(Checkpointer { _stop: stop }),
+            Ok(_) => Some(Checkpointer {
+                _stop: stop,
+                sweeping,
+            }),
             Err(error) => {
                 tracing::warn!(
                     error = &error as &dyn std::error::Error,
@@ -85,6 +104,23 @@ impl Checkpointer {
                 None
             }
         }
+    }
+}
+
+impl Checkpointer {
+    /// Checkpoints at most every [`SWEEPING_INTERVAL`] until the returned guard drops.
+    pub(crate) fn sweeping(&self) -> Sweeping<'_> {
+        self.sweeping.store(true, Ordering::Relaxed);
+        Sweeping(&self.sweeping)
+    }
+}
+
+/// A sweep in progress (see [`Checkpointer::sweeping`]).
+pub(crate) struct Sweeping<'a>(&'a AtomicBool);
+
+impl Drop for Sweeping<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Relaxed);
     }
 }
 
@@ -114,4 +150,28 @@ fn tick(conn: &Connection, last_version: &mut Option<i64>) -> rusqlite::Result<(
     let settled = done.copied >= done.wal_frames;
     *last_version = settled.then_some(version);
     Ok(())
+}
+
+#[cfg(test)]
+mod sweeping_tests {
+    use super::*;
+
+    /// A sweep slows the thread down for exactly as long as its guard lives.
+    #[test]
+    fn a_sweep_holds_the_slow_interval_while_it_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite3");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("PRAGMA journal_mode = WAL")
+            .unwrap();
+        let checkpointer =
+            Checkpointer::start(&path, Duration::from_millis(5), Duration::from_secs(1)).unwrap();
+        assert!(!checkpointer.sweeping.load(Ordering::Relaxed));
+        {
+            let _sweep = checkpointer.sweeping();
+            assert!(checkpointer.sweeping.load(Ordering::Relaxed));
+        }
+        assert!(!checkpointer.sweeping.load(Ordering::Relaxed));
+    }
 }

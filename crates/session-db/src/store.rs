@@ -355,6 +355,11 @@ impl SqliteStore {
     /// # Ok::<(), session_core::Error>(())
     /// ```
     pub fn clear_expired_with(&self, mut progress: impl FnMut(u64)) -> Result<u64> {
+        let _sweeping = self
+            .inner
+            ._checkpointer
+            .as_ref()
+            .map(Checkpointer::sweeping);
         let now = InstantParam::new(self.inner.mode, SystemTime::now());
         let sql = &self.inner.sql;
         let mut batches = SweepBatches::new(self.inner.batch_size);
