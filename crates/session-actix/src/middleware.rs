@@ -168,21 +168,7 @@ async fn finish<B>(
 ) -> ServiceResponse<EitherBody<B>> {
     let request_prefix = || cookie.value.as_deref().map(key_prefix);
     let status = response.status().as_u16();
-    let result = session
-        .drive(|s| {
-            let plan = manager.plan(s, status, cookie.present);
-            plan.begin(s);
-            plan
-        })
-        .await;
-    let result = match result {
-        Ok(plan) => {
-            session
-                .with(|s| Ok((plan.cookie(s)?, s.key().map(key_prefix))))
-                .await
-        }
-        Err(error) => Err(error),
-    };
+    let result = session.respond(status, cookie.present).await;
     let (answer, prefix) = match result {
         Ok((action, prefix)) => match apply(manager, &action, response.headers_mut()) {
             Ok(()) => {

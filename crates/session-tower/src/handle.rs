@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use session_core::{Error, Result, Session as CoreSession, SessionManager};
+use session_core::{
+    CookieAction, Error, Result, Session as CoreSession, SessionManager, key_prefix,
+};
 // futures' mutex: uncontended, a lock and an unlock are one atomic operation each
 use futures_util::lock::{Mutex, OwnedMutexGuard};
 
@@ -89,8 +91,27 @@ impl Handle {
         self.drive_then(begin, |_, value| value).await
     }
 
+    /// The response phase, under one lock: Django's decision for a response of `status`
+    /// ([`SessionManager::plan`]) and its store operations, then the cookie to send and the
+    /// prefix of the session's key (for request logs).
+    pub(crate) async fn respond(
+        &self,
+        status: u16,
+        had_cookie: bool,
+    ) -> Result<(CookieAction, Option<String>)> {
+        self.drive_then(
+            |s| {
+                let plan = s.manager().plan(s, status, had_cookie);
+                plan.begin(s);
+                plan
+            },
+            |s, plan| Ok((plan.cookie(s)?, s.key().map(key_prefix))),
+        )
+        .await?
+    }
+
     /// [`drive`](Self::drive), then `then` under the same lock.
-    pub(crate) async fn drive_then<B, T>(
+    async fn drive_then<B, T>(
         &self,
         begin: impl FnOnce(&mut CoreSession) -> B,
         then: impl FnOnce(&mut CoreSession, B) -> T,

@@ -208,18 +208,7 @@ async fn finish<B: From<&'static str>>(
     // for the error paths only: the prefix of the key the request came with
     let request_prefix = || request_key.as_deref().map(key_prefix);
     let status = response.status().as_u16();
-    let result = handle
-        .drive_then(
-            |s| {
-                let plan = manager.plan(s, status, had_cookie);
-                plan.begin(s);
-                plan
-            },
-            |s, plan| Ok((plan.cookie(s)?, s.key().map(key_prefix))),
-        )
-        .await
-        .and_then(|result| result);
-    match result {
+    match handle.respond(status, had_cookie).await {
         Ok((action, prefix)) => {
             if let Err(error) = apply(&manager, &action, response.headers_mut()) {
                 tracing::error!(error = %error, "session cookie is not a valid header value");

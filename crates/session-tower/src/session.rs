@@ -566,8 +566,8 @@ impl Session {
     /// Starts an operation on the core session with `begin` (one of its `begin_*` methods, or
     /// a [`ResponsePlan::begin`](session_core::ResponsePlan::begin)), then performs the store
     /// operations the session asks for, as the methods above do, under the lock throughout.
-    /// For drivers of other web frameworks that reuse this session (`session-actix` finishes
-    /// its responses this way); handlers want the named methods.
+    /// For drivers of other web frameworks that reuse this session (their response phase
+    /// is [`respond`](Self::respond)); handlers want the named methods.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -589,6 +589,32 @@ impl Session {
     /// ```
     pub async fn drive<T>(&self, begin: impl FnOnce(&mut session_core::Session) -> T) -> Result<T> {
         self.handle.drive(begin).await
+    }
+
+    /// The response phase of a web framework's driver, under one lock: Django's decision
+    /// for a response of `status` ([`SessionManager::plan`](session_core::SessionManager::plan);
+    /// `had_cookie`: a session cookie came in) and the store operations it needs, then the
+    /// cookie to send and the prefix of the session's key (for request logs). What
+    /// [`SessionLayer`](crate::SessionLayer) does on the way out; `session-actix` finishes
+    /// its responses this way.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), session_core::Error> {
+    /// # let manager = session_core::SessionManager::new(session_core::MemoryStore::new());
+    /// # let session = session_tower::Session::from_core(manager.session(None));
+    /// session.insert("a", 1).await?;
+    /// let (action, prefix) = session.respond(200, false).await?;
+    /// assert!(matches!(action, session_core::CookieAction::Set { .. }));
+    /// assert_eq!(prefix, session.key().await.as_deref().map(session_core::key_prefix));
+    /// # Ok(()) }
+    /// ```
+    pub async fn respond(
+        &self,
+        status: u16,
+        had_cookie: bool,
+    ) -> Result<(session_core::CookieAction, Option<String>)> {
+        self.handle.respond(status, had_cookie).await
     }
 
     /// Runs `f` on the core session under the lock, for several operations at once or for
