@@ -186,34 +186,30 @@ impl MokaStore {
     /// and nothing live is overwritten (an expired entry counts as absent).
     fn insert_if_absent(&self, key: &str, value: Entry) -> bool {
         let _guard = self.locks.lock(key);
-        if self.get_live(key).is_some() {
+        if self.live_slot(key, SystemTime::now()).is_some() {
             return false;
         }
         self.cache.insert(key.to_owned(), slot(value));
         true
     }
 
-    /// The live entry of `key`, if any.
-    fn get_live(&self, key: &str) -> Option<Entry> {
-        self.with_live(key, Entry::clone)
+    /// The slot moka holds for `key` (live or not); none for a key that is not well formed.
+    fn slot_of(&self, key: &str) -> Option<Slot> {
+        key::is_well_formed(key)
+            .then(|| self.cache.get(key))
+            .flatten()
     }
 
     /// `f` of the entry of `key` if it is live, checked and read under one lock.
     fn with_live<T>(&self, key: &str, f: impl FnOnce(&Entry) -> T) -> Option<T> {
-        if !key::is_well_formed(key) {
-            return None;
-        }
-        let slot = self.cache.get(key)?;
+        let slot = self.slot_of(key)?;
         let entry = read(&slot);
         entry.is_live(SystemTime::now()).then(|| f(&entry))
     }
 
     /// The slot of `key` while its entry is live at `now`.
     fn live_slot(&self, key: &str, now: SystemTime) -> Option<Slot> {
-        if !key::is_well_formed(key) {
-            return None;
-        }
-        self.cache.get(key).filter(|slot| read(slot).is_live(now))
+        self.slot_of(key).filter(|slot| read(slot).is_live(now))
     }
 
     /// Writes `value` as the entry of `key`, whose live slot (if any) is `current`; the
@@ -318,7 +314,7 @@ impl SessionStore for MokaStore {
     }
 
     fn exists(&self, key: &str) -> Result<bool> {
-        Ok(self.get_live(key).is_some())
+        Ok(self.live_slot(key, SystemTime::now()).is_some())
     }
 
     fn touch(&self, key: &str, expires_at: SystemTime) -> Result<()> {
